@@ -1,0 +1,338 @@
+"""The autograd engine: grad mode, the graph node (`Function`), and the backward walk.
+
+The engine knows nothing about specific ops. An op is a `Function` subclass with
+`forward(*arrays) -> ndarray` and `backward(g, out, *inputs) -> grads`; `backward`
+is written once and runs on ndarrays (the fast path) or on Tensors (when
+`create_graph=True`, so the gradient computation is itself recorded).
+
+Broadcasting is undone here, in one place (`sum_to`), so no op repeats it.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# ----------------------------------------------------------------------------- grad mode
+class _GradMode(threading.local):
+    enabled = True  # per thread: each thread starts with recording on
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops on this thread record the graph."""
+    return _mode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode on this thread."""
+
+    enabled = True
+
+    def __enter__(self) -> None:
+        self._previous = _mode.enabled
+        _mode.enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._previous
+
+    def __call__(self, fn: F) -> F:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_SetGradMode):
+    """Disable graph recording on this thread: `with no_grad():` or `@no_grad()`."""
+
+    enabled = False
+
+
+class enable_grad(_SetGradMode):
+    """Re-enable graph recording on this thread (inside `no_grad`, for example)."""
+
+    enabled = True
+
+
+# ----------------------------------------------------------------------------- errors
+class ShapeError(ValueError):
+    """Operands whose shapes an op cannot combine; the message names the op and shapes."""
+
+
+def _op_error(name: str, inputs: Sequence[Tensor], err: Exception) -> Exception:
+    shapes = " and ".join(str(t.data.shape) for t in inputs)
+    message = f"{name}: cannot apply to shape{'s' if len(inputs) > 1 else ''} {shapes}: {err}"
+    if isinstance(err, ValueError):
+        return ShapeError(message)
+    return type(err)(message)
+
+
+# ----------------------------------------------------------------------------- graph node
+_RELEASED = object()  # marks a node whose saved buffers were freed by a backward pass
+
+
+class Function:
+    """One recorded op. Subclasses define `name`, `forward` and `backward`.
+
+    `forward(*arrays, **params)` computes the output ndarray and may keep what the
+    backward needs on `self` (`self.saved` for buffers that a backward pass frees).
+    `backward(g, out, *inputs)` returns one gradient per input (or None where an input
+    needs none: see `self.needs_grad`). `g`, `out` and `inputs` are ndarrays on the
+    fast path, Tensors when the backward is recorded (`create_graph=True`).
+    """
+
+    __slots__ = ("parents", "needs_grad", "saved")
+    name = "function"
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        from .tensor import Tensor  # local: tensor.py imports this module
+
+        fn = cls.__new__(cls)
+        fn.saved = None
+        try:
+            data = fn.forward(*[t.data for t in inputs], **params)
+        except (ValueError, IndexError) as err:
+            raise _op_error(cls.name, inputs, err) from None
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.name = None
+        out._ctx = None
+        out.requires_grad = False
+        if _mode.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    fn.parents = inputs
+                    fn.needs_grad = tuple([p.requires_grad for p in inputs])
+                    out._ctx = fn
+                    out.requires_grad = True
+                    break
+        return out
+
+    def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+# ----------------------------------------------------------------------------- helpers
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Undo numpy broadcasting: sum `g` (ndarray or Tensor) down to `shape`."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    return g.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Tensors that need a gradient, outputs first. Iterative: deep graphs are fine."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root._ctx.parents if root._ctx is not None else ()))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent.requires_grad and id(parent) not in visited:
+                    visited.add(id(parent))
+                    ctx = parent._ctx
+                    stack.append((parent, iter(ctx.parents if ctx is not None else ())))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _own(g: np.ndarray, given: set[int]) -> np.ndarray:
+    """A gradient array safe to store in a leaf's `.grad`: writable, not shared."""
+    if id(g) in given or g.base is not None or not g.flags.writeable:
+        g = g.copy()
+    given.add(id(g))
+    return g
+
+
+def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
+    from .tensor import Tensor
+
+    if not t.requires_grad:
+        raise RuntimeError(
+            f"backward: this tensor (shape {t.shape}) does not require grad and has no "
+            "graph; create its inputs with requires_grad=True (and outside no_grad())"
+        )
+    if gradient is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"backward: gradient can be omitted only for a one-element tensor, but this "
+                f"one has shape {t.shape}; pass gradient= (an array of that shape), or "
+                "reduce it first (e.g. .sum() or .mean())"
+            )
+        g = np.ones_like(t.data)
+    else:
+        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        if g.shape != t.shape:
+            raise RuntimeError(
+                f"backward: gradient has shape {g.shape} but the tensor has shape {t.shape}"
+            )
+        if g.dtype != t.dtype:
+            g = g.astype(t.dtype)
+        if create_graph and isinstance(gradient, Tensor):
+            return gradient
+    return Tensor(g) if create_graph else g
+
+
+# ----------------------------------------------------------------------------- the walk
+def run_backward(
+    outputs: Sequence[Tensor],
+    gradients: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Any] | None:
+    """Backpropagate from `outputs`. With `inputs`, return their gradients and leave
+    `.grad` untouched; otherwise accumulate into the leaves' `.grad`."""
+    from .tensor import Tensor
+
+    grads: dict[int, Any] = {}
+    for t, g in zip(outputs, gradients):
+        seed = _seed_gradient(t, g, create_graph)
+        grads[id(t)] = seed if id(t) not in grads else grads[id(t)] + seed
+    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    found: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
+    given: set[int] = {id(g) for g in grads.values()}  # the caller's arrays are not ours
+
+    previous_mode = _mode.enabled
+    _mode.enabled = create_graph  # record the backward only when asked to
+    try:
+        for t in _toposort(outputs):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            if wanted is not None and id(t) in wanted:
+                found[wanted[id(t)]] = g
+            fn = t._ctx
+            if fn is None:
+                if wanted is None:
+                    _accumulate_leaf(t, g, create_graph, given)
+                continue
+            if fn.saved is _RELEASED:
+                raise RuntimeError(
+                    f"backward: trying to backward through the graph a second time (the "
+                    f"'{fn.name}' node's saved values were freed by the first backward); "
+                    "pass retain_graph=True to the first backward() or grad() call"
+                )
+            if create_graph:
+                input_grads = fn.backward(g, t, *fn.parents)
+            else:
+                input_grads = fn.backward(g, t.data, *[p.data for p in fn.parents])
+            for parent, needed, pg in zip(fn.parents, fn.needs_grad, input_grads):
+                if not needed or pg is None:
+                    continue
+                if pg.shape != parent.data.shape:
+                    pg = sum_to(pg, parent.data.shape)
+                if pg.dtype != parent.data.dtype:
+                    pg = pg.astype(parent.data.dtype)
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = pg if previous is None else previous + pg
+            if not retain_graph:
+                fn.saved = _RELEASED
+    finally:
+        _mode.enabled = previous_mode
+    if inputs is None:
+        return None
+    return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
+
+
+def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool, given: set[int]) -> None:
+    from .tensor import Tensor
+
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    elif t.grad is None:
+        t.grad = Tensor(_own(g, given))
+    elif t.grad._ctx is None and t.grad.data.flags.writeable and t.grad.data.shape == g.shape:
+        np.add(t.grad.data, g, out=t.grad.data, casting="unsafe")
+    else:
+        t.grad = Tensor(t.grad.data + g)
+
+
+def _as_list(x: Any) -> list[Any]:
+    from .tensor import Tensor
+
+    if x is None:
+        return []
+    if isinstance(x, (Tensor, np.ndarray)):
+        return [x]
+    return list(x)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of `outputs` with respect to `inputs`, one Tensor per input.
+
+    Leaves' `.grad` is not touched. `grad_outputs` gives one gradient (Tensor or
+    ndarray, of the output's shape) per output; it may be omitted for one-element
+    outputs. `retain_graph` defaults to `create_graph`. With `create_graph=True` the
+    returned gradients are differentiable (higher-order derivatives). An input the
+    outputs do not depend on is a RuntimeError, or None with `allow_unused=True`.
+    """
+    from .tensor import Tensor
+
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    for kind, items in (("outputs", outs), ("inputs", ins)):
+        for item in items:
+            if not isinstance(item, Tensor):
+                raise TypeError(f"grad: {kind} must be Tensors, got {type(item).__name__}")
+    if not outs or not ins:
+        raise ValueError("grad: outputs and inputs must each name at least one Tensor")
+    gouts = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    if len(gouts) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(gouts)} grad_outputs")
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outs, gouts, retain_graph, create_graph, inputs=ins)
+    assert result is not None
+    for i, g in enumerate(result):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {ins[i].shape}) was not used to compute the "
+                "outputs; pass allow_unused=True to get None for it"
+            )
+    return tuple(result)

@@ -1,0 +1,175 @@
+"""Activations and losses. Everything here but `softmax_cross_entropy` is composed from
+public Tensor ops, so its gradient comes from the recorded graph; the fused op is a
+single primitive (`ops.SoftmaxCrossEntropy`) with the closed-form backward."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops import SoftmaxCrossEntropy
+from .targets import Targets, prepare_targets
+from .tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# ----------------------------------------------------------------------------- activations
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0), elementwise; differentiable (gradient 0 at 0)."""
+    return _tensor(x).relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), elementwise, computed without overflow; differentiable."""
+    return _tensor(x).sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x), elementwise; differentiable."""
+    return _tensor(x).tanh()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`; same shape as `x`; differentiable.
+
+    Stable: the max along `axis` is subtracted first (held constant: softmax does not
+    change when a constant is subtracted, so this leaves the gradient exact)."""
+    x = _tensor(x)
+    z = x - x.max(axis=axis, keepdims=True).detach()
+    e = z.exp()
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along `axis`, computed as z - log(sum(exp(z))) with z = x - max(x);
+    finite for any logit gap; same shape as `x`; differentiable."""
+    x = _tensor(x)
+    z = x - x.max(axis=axis, keepdims=True).detach()
+    return z - z.exp().sum(axis=axis, keepdims=True).log()
+
+
+# ----------------------------------------------------------------------------- losses
+def _reduce(losses: Tensor, reduction: str, denominator: float) -> Tensor:
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    return total / denominator if reduction == "mean" else total
+
+
+def softmax_cross_entropy(
+    logits: Tensor,
+    target: Any,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+    ignore_index: int | None = None,
+    weight: Any = None,
+) -> Tensor:
+    """Fused softmax + cross-entropy: one node, backward `softmax(logits) - y` (scaled).
+
+    `logits`: shape (*, C), classes on the last axis. `target`: integer class indices
+    of shape (*) or probabilities of shape (*, C) (rows that do not sum to 1 are
+    allowed, as in PyTorch). `reduction`: "mean" (a scalar; with class indices, divided
+    by the summed `weight` of the rows not ignored), "sum", or "none" (shape (*)).
+    `weight` (C,), `ignore_index` and `label_smoothing` mean what they mean in PyTorch.
+    Differentiable in `logits` (twice: the backward supports create_graph=True).
+    """
+    logits = _tensor(logits)
+    targets = prepare_targets(logits.shape, logits.dtype, target, weight, ignore_index,
+                              label_smoothing, reduction, op="softmax_cross_entropy")
+    return SoftmaxCrossEntropy.apply(logits, targets=targets, reduction=reduction)
+
+
+def cross_entropy(
+    logits: Tensor,
+    target: Any,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+    ignore_index: int | None = None,
+    weight: Any = None,
+    fused: bool = True,
+) -> Tensor:
+    """Cross-entropy of softmax(logits) against `target`; arguments as
+    `softmax_cross_entropy`. `fused=False` builds it from `log_softmax`, indexing,
+    multiply, `sum` and `mean`, so its gradient comes from the recorded graph."""
+    if fused:
+        return softmax_cross_entropy(logits, target, reduction, label_smoothing, ignore_index, weight)
+    logits = _tensor(logits)
+    # a probability target that requires grad is differentiated too (composed path only)
+    grad_target = isinstance(target, Tensor) and target.requires_grad
+    targets = prepare_targets(
+        logits.shape, logits.dtype, target.detach() if grad_target else target, weight,
+        ignore_index, label_smoothing, reduction, op="cross_entropy",
+    )
+    log_probs = log_softmax(logits, axis=-1).reshape(-1, targets.classes)
+    if targets.index is None:  # probabilities: -sum_c w_c q_c log p_c
+        q = Tensor(targets.soft)
+        if grad_target:
+            q = target.reshape(-1, targets.classes) * (1 - label_smoothing) + label_smoothing / targets.classes
+            if weight is not None:
+                q = q * _tensor(weight)
+        rows = -(log_probs * q).sum(axis=-1)
+    else:
+        rows = _nll_rows(log_probs, targets)  # -(1 - e) w[t] log p_t, zero on ignored rows
+        if targets.uniform_coef is not None:  # smoothing: -sum_c (e/C) w_c log p_c
+            uniform = -(log_probs * targets.uniform_coef).sum(axis=-1)
+            rows = rows + (uniform if targets.valid is None else uniform * targets.valid)
+    return _reduce(rows.reshape(targets.lead_shape), reduction, targets.denominator)
+
+
+def _nll_rows(log_probs: Tensor, targets: Targets) -> Tensor:
+    """-target_coef_i * log_probs[i, t_i] for each of the (M, C) rows; shape (M,)."""
+    picked = log_probs[np.arange(log_probs.shape[0]), targets.index]
+    return -(picked * targets.target_coef) if targets.target_coef is not None else -picked
+
+
+def nll_loss(
+    log_probs: Tensor,
+    target: Any,
+    reduction: str = "mean",
+    weight: Any = None,
+    ignore_index: int | None = None,
+) -> Tensor:
+    """Negative log-likelihood of class indices: -weight[t] * log_probs[..., t].
+
+    `log_probs`: (*, C); `target`: integer indices of shape (*). "mean" divides by the
+    summed weights of the rows not ignored (PyTorch). Differentiable in `log_probs`."""
+    log_probs = _tensor(log_probs)
+    targets = prepare_targets(log_probs.shape, log_probs.dtype, target, weight, ignore_index,
+                              0.0, reduction, op="nll_loss")
+    if targets.index is None:
+        raise TypeError("nll_loss: target must hold integer class indices")
+    rows = _nll_rows(log_probs.reshape(-1, targets.classes), targets)
+    return _reduce(rows.reshape(targets.lead_shape), reduction, targets.denominator)
+
+
+def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error (pred - target)^2, reduced by "mean", "sum" or "none".
+
+    `pred` and `target` must have the same shape (no silent broadcasting);
+    differentiable in both."""
+    pred = _tensor(pred)
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=pred.dtype)
+    if pred.shape != target.shape:
+        raise ValueError(f"mse_loss: pred has shape {pred.shape} but target has shape {target.shape}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    squared = (pred - target) ** 2
+    return squared if reduction == "none" else squared.mean() if reduction == "mean" else squared.sum()
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable for any
+    logit: max(x, 0) - x y + log(1 + exp(-|x|)). Same shapes required; differentiable."""
+    x = _tensor(logits)
+    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=x.dtype)
+    if x.shape != y.shape:
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: logits have shape {x.shape} but target has shape {y.shape}"
+        )
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"binary_cross_entropy_with_logits: bad reduction {reduction!r}")
+    losses = x.relu() - x * y + ((-x.abs()).exp() + 1).log()
+    return losses if reduction == "none" else losses.mean() if reduction == "mean" else losses.sum()

@@ -1,0 +1,390 @@
+"""The primitives: each op's forward and its derivative side by side.
+
+`backward(g, out, *inputs)` is written once: on the fast path `g`, `out` and the inputs
+are ndarrays; under `create_graph=True` they are Tensors and the same lines record a
+differentiable graph. Broadcasting is undone by the engine (`engine.sum_to`), and the
+result is cast back to each input's dtype there too, so no op repeats that.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .engine import Function
+from .tensor import Tensor
+
+
+# ----------------------------------------------------------------------------- dual helpers
+# The few functions ndarray and Tensor do not share as methods.
+def _value(a: Any) -> np.ndarray:
+    return a.data if isinstance(a, Tensor) else a
+
+
+def _exp(a: Any) -> Any:
+    return a.exp() if isinstance(a, Tensor) else np.exp(a)
+
+
+def _log(a: Any) -> Any:
+    return a.log() if isinstance(a, Tensor) else np.log(a)
+
+
+def _broadcast_to(a: Any, shape: tuple[int, ...]) -> Any:
+    return a.broadcast_to(shape) if isinstance(a, Tensor) else np.broadcast_to(a, shape)
+
+
+def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """`shape` with the reduced axes kept as 1 (the keepdims shape)."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {a % len(shape) if len(shape) else a for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+# ----------------------------------------------------------------------------- binary
+class Add(Function):
+    name = "add"
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g, out, x, y):  # d(x + y) = dx + dy
+        return g, g
+
+
+class Sub(Function):
+    name = "sub"
+
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, g, out, x, y):  # d(x - y) = dx - dy
+        return g, -g
+
+
+class Mul(Function):
+    name = "mul"
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, g, out, x, y):  # d(x y) = y dx + x dy
+        return g * y, g * x
+
+
+class Div(Function):
+    name = "div"
+
+    def forward(self, x, y):
+        return x / y
+
+    def backward(self, g, out, x, y):  # d(x / y) = dx / y - (x / y^2) dy
+        gx = g / y
+        return gx, (-gx * out if self.needs_grad[1] else None)
+
+
+class Pow(Function):
+    """x ** c for a number c."""
+
+    __slots__ = ("exponent",)
+    name = "pow"
+
+    def forward(self, x, exponent):
+        self.exponent = exponent
+        return x**exponent
+
+    def backward(self, g, out, x):  # d x^c = c x^(c-1) dx
+        c = self.exponent
+        return (g * (c * x ** (c - 1)),)
+
+
+class PowTensor(Function):
+    """x ** y with y a tensor; the gradient for y needs a non-negative base."""
+
+    name = "pow"
+
+    def forward(self, x, y):
+        return x**y
+
+    def backward(self, g, out, x, y):  # d x^y = y x^(y-1) dx + x^y log(x) dy
+        gx = g * y * x ** (y - 1) if self.needs_grad[0] else None
+        gy = None
+        if self.needs_grad[1]:
+            base = _value(x)
+            if np.any(base < 0):
+                raise ValueError(f"pow: the exponent's gradient needs a base >= 0, got min {base.min()}")
+            # log(0) is taken as 0 here: 0^y has zero slope in y (as PyTorch)
+            gy = g * out * (_log(x) if isinstance(x, Tensor) else np.log(np.where(base > 0, base, 1)))
+        return gx, gy
+
+
+class MatMul(Function):
+    """numpy's matmul: 2-D, batched N-D with broadcast batch dims, 1-D vectors."""
+
+    name = "matmul"
+
+    def forward(self, x, y):
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError("matmul needs at least 1-D operands (use * for scalars)")
+        if x.shape[-1] != y.shape[0 if y.ndim == 1 else -2]:
+            raise ValueError(
+                f"inner dimensions differ: {x.shape[-1]} (last of x) vs "
+                f"{y.shape[0 if y.ndim == 1 else -2]} ({'first' if y.ndim == 1 else 'second-to-last'} of y)"
+            )
+        return x @ y
+
+    def backward(self, g, out, x, y):  # d(x @ y) = dx @ y + x @ dy
+        if x.ndim == 2 and y.ndim == 2:
+            gx = g @ y.T if self.needs_grad[0] else None
+            gy = x.T @ g if self.needs_grad[1] else None
+            return gx, gy
+        # 1-D operands are promoted to matrices, as numpy does in the forward
+        x2 = x.reshape((1,) + x.shape) if x.ndim == 1 else x
+        y2 = y.reshape(y.shape + (1,)) if y.ndim == 1 else y
+        g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) if x.ndim == 1 else g
+        g2 = g2.reshape(g2.shape + (1,)) if y.ndim == 1 else g2
+        gx = gy = None
+        if self.needs_grad[0]:
+            gx = g2 @ y2.swapaxes(-1, -2)
+            gx = gx.reshape(gx.shape[:-2] + gx.shape[-1:]) if x.ndim == 1 else gx
+        if self.needs_grad[1]:
+            gy = x2.swapaxes(-1, -2) @ g2
+            gy = gy.reshape(gy.shape[:-1]) if y.ndim == 1 else gy
+        return gx, gy  # batch broadcasting is summed away by the engine
+
+
+# ----------------------------------------------------------------------------- unary
+class Neg(Function):
+    name = "neg"
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g, out, x):  # d(-x) = -dx
+        return (-g,)
+
+
+class Exp(Function):
+    name = "exp"
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g, out, x):  # d exp(x) = exp(x) dx
+        return (g * out,)
+
+
+class Log(Function):
+    name = "log"
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g, out, x):  # d log(x) = dx / x
+        return (g / x,)
+
+
+class ReLU(Function):
+    name = "relu"
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, g, out, x):  # d relu(x) = [x > 0] dx
+        return (g * (_value(x) > 0),)
+
+
+class Sigmoid(Function):
+    name = "sigmoid"
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))  # stable on both sides: never exp of a large positive
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def backward(self, g, out, x):  # d sigmoid(x) = s (1 - s) dx
+        return (g * (out * (1 - out)),)
+
+
+class Tanh(Function):
+    name = "tanh"
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g, out, x):  # d tanh(x) = (1 - tanh^2) dx
+        return (g * (1 - out * out),)
+
+
+# ----------------------------------------------------------------------------- reductions
+class Sum(Function):
+    __slots__ = ("kept_shape",)
+    name = "sum"
+
+    def forward(self, x, axis, keepdims):
+        self.kept_shape = _reduced_shape(x.shape, axis)
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+
+    def backward(self, g, out, x):  # d sum(x) = sum(dx): g spreads back over the summed axes
+        return (_broadcast_to(g.reshape(self.kept_shape), x.shape),)
+
+
+class Max(Function):
+    __slots__ = ("kept_shape",)
+    name = "max"
+
+    def forward(self, x, axis, keepdims):
+        self.kept_shape = _reduced_shape(x.shape, axis)
+        return np.asarray(x.max(axis=axis, keepdims=keepdims))
+
+    def backward(self, g, out, x):  # d max(x) = dx at the argmax; ties share it equally
+        winners = _value(x) == _value(out).reshape(self.kept_shape)
+        reduced = tuple(i for i, n in enumerate(self.kept_shape) if n == 1)
+        share = (winners / winners.sum(axis=reduced, keepdims=True)).astype(_value(x).dtype)
+        return (g.reshape(self.kept_shape) * share,)
+
+
+# ----------------------------------------------------------------------------- shape
+class Reshape(Function):
+    name = "reshape"
+
+    def forward(self, x, shape):
+        return x.reshape(shape)
+
+    def backward(self, g, out, x):  # reshape back
+        return (g.reshape(x.shape),)
+
+
+class Transpose(Function):
+    __slots__ = ("axes",)
+    name = "transpose"
+
+    def forward(self, x, axes):
+        self.axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % max(x.ndim, 1) for a in axes)
+        return x.transpose(self.axes)
+
+    def backward(self, g, out, x):  # the inverse permutation
+        return (g.transpose(tuple(np.argsort(self.axes))),)
+
+
+class BroadcastTo(Function):
+    name = "broadcast_to"
+
+    def forward(self, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(self, g, out, x):  # the engine sums g back to x's shape
+        return (g,)
+
+
+def _normalize_index(index: Any) -> Any:
+    """Tensors and lists in an index become ndarrays (numpy's meaning of the index)."""
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(
+        i.data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in items
+    )
+    return items if isinstance(index, tuple) else items[0]
+
+
+def _is_advanced(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, np.ndarray) for i in items)
+
+
+class GetItem(Function):
+    __slots__ = ("index",)
+    name = "getitem"
+
+    def forward(self, x, index):
+        self.index = _normalize_index(index)
+        return np.asarray(x[self.index])
+
+    def backward(self, g, out, x):  # scatter g back; repeated indices accumulate
+        return (ScatterAdd.apply(g, shape=x.shape, index=self.index) if isinstance(g, Tensor)
+                else _scatter_add(g, x.shape, self.index),)
+
+
+def _scatter_add(g: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
+    full = np.zeros(shape, dtype=g.dtype)
+    if _is_advanced(index):
+        np.add.at(full, index, g)  # accumulates where an index repeats
+    else:
+        full[index] = g  # basic slicing never repeats an element
+    return full
+
+
+class ScatterAdd(Function):
+    """The backward of getitem, recorded under create_graph: zeros with g added at index."""
+
+    __slots__ = ("index",)
+    name = "scatter_add"
+
+    def forward(self, g, shape, index):
+        self.index = index
+        return _scatter_add(g, shape, index)
+
+    def backward(self, g, out, x):  # d scatter_add(x) = g[index]
+        return (g[self.index],)
+
+
+# ----------------------------------------------------------------------------- fused loss
+class SoftmaxCrossEntropy(Function):
+    """Fused softmax + cross-entropy over the last axis of (*, C) logits.
+
+    loss_i = sum_c w_c q_ic (lse_i - z_ic) with z = x - max(x), lse = log sum exp z;
+    the coefficients w_c q_ic come from `targets.Targets` (sparse for class indices).
+    """
+
+    __slots__ = ("targets", "reduction")
+    name = "softmax_cross_entropy"
+
+    def forward(self, x, targets, reduction):
+        self.targets, self.reduction = targets, reduction
+        z = x.reshape(-1, x.shape[-1]) - x.max(axis=-1).reshape(-1, 1)  # z = x - max(x) <= 0
+        rows = np.arange(z.shape[0])
+        if targets.soft is not None:
+            weighted_z = np.einsum("ij,ij->i", z, targets.soft)  # sum_c w_c q_ic z_ic
+        else:
+            weighted_z = z[rows, targets.index]
+            if targets.target_coef is not None:
+                weighted_z = weighted_z * targets.target_coef
+            if targets.uniform_coef is not None:
+                smooth = z @ targets.uniform_coef
+                weighted_z = weighted_z + (smooth if targets.valid is None else smooth * targets.valid)
+        p = np.exp(z, out=z)  # in place: z is not needed any more
+        total = p.sum(axis=-1, keepdims=True)
+        p /= total
+        self.saved = p  # softmax(x), for the backward
+        lse = np.log(total[:, 0])
+        losses = (lse if targets.row_total is None else targets.row_total * lse) - weighted_z
+        if reduction == "none":
+            return losses.reshape(targets.lead_shape)
+        total_loss = losses.sum()
+        return np.asarray(total_loss / targets.denominator if reduction == "mean" else total_loss)
+
+    def backward(self, g, out, x):  # d loss / dz_ij = p_ij sum_c(w_c q_ic) - w_j q_ij
+        t = self.targets
+        m = int(np.prod(t.lead_shape, dtype=np.int64))
+        if self.reduction == "none":
+            scale = g.reshape(m, 1)
+        else:
+            scale = g / t.denominator if self.reduction == "mean" else g
+        row_total = None if t.row_total is None else t.row_total.reshape(m, 1)
+        if isinstance(x, Tensor):  # recorded backward: p from the differentiable softmax
+            from .functional import softmax
+
+            p = softmax(x.reshape(m, t.classes))
+            p_scaled = p if row_total is None else p * row_total
+            return (((p_scaled - t.dense()) * scale).reshape(x.shape),)
+        coef = scale if row_total is None else row_total * scale
+        grad = self.saved * coef
+        if t.soft is not None:
+            grad -= t.soft * scale
+        else:
+            target_coef = 1.0 if t.target_coef is None else t.target_coef.reshape(m, 1)
+            picked = np.broadcast_to(target_coef * scale, (m, 1))[:, 0]
+            grad[np.arange(m), t.index] -= picked
+            if t.uniform_coef is not None:
+                valid_scale = scale if t.valid is None else t.valid.reshape(m, 1) * scale
+                grad -= valid_scale * t.uniform_coef
+        return (grad.reshape(x.shape),)

@@ -1,0 +1,159 @@
+"""Validate cross-entropy targets once, for the fused op and the composed path alike.
+
+`prepare_targets` turns (target, weight, ignore_index, label_smoothing) into the
+per-row and per-class coefficients of the loss
+
+    loss_i = sum_c w_c q_ic (-log p_ic),   q = (1 - e) * y + e / C
+
+in a sparse form for class indices (no one-hot is built) and a dense one for
+probability targets. PyTorch's `cross_entropy` semantics: with class indices the mean
+divides by the summed weights `sum_i w[t_i]` of the rows not ignored; with
+probabilities it divides by the number of rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Coefficients of the loss for `M` rows of `C` classes (see the module docstring)."""
+
+    lead_shape: tuple[int, ...]  # the (*) shape of the rows
+    classes: int
+    index: np.ndarray | None  # (M,) class per row (ignored rows point at 0); None for probs
+    target_coef: np.ndarray | None  # (M,) (1-e) w[t_i] valid_i; None means all ones
+    valid: np.ndarray | None  # (M,) 1.0 where the row counts; None means every row counts
+    uniform_coef: np.ndarray | None  # (C,) (e/C) w_c, the smoothing part; None when e == 0
+    soft: np.ndarray | None  # (M, C) w_c q_ic for probability targets
+    row_total: np.ndarray | None  # (M,) sum_c w_c q_ic; None means all ones
+    denominator: float  # what "mean" divides the summed loss by
+
+    def dense(self) -> np.ndarray:
+        """The full (M, C) matrix w_c q_ic (for the recorded, slow path only)."""
+        if self.soft is not None:
+            return self.soft
+        m = len(self.index)  # type: ignore[arg-type]
+        dtype = self.uniform_coef.dtype if self.uniform_coef is not None else np.float64
+        if self.target_coef is not None:
+            dtype = self.target_coef.dtype
+        full = np.zeros((m, self.classes), dtype=dtype)
+        if self.uniform_coef is not None:
+            full += self.uniform_coef
+            if self.valid is not None:
+                full *= self.valid[:, None]
+        coef = self.target_coef if self.target_coef is not None else 1.0
+        full[np.arange(m), self.index] += coef
+        return full
+
+
+def _as_array(value: Any) -> np.ndarray:
+    from .tensor import Tensor
+
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def prepare_targets(
+    logits_shape: tuple[int, ...],
+    dtype: np.dtype,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    op: str = "cross_entropy",
+) -> Targets:
+    """Check the arguments of a cross-entropy call and compute its coefficients."""
+    from .tensor import Tensor
+
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if len(logits_shape) < 1:
+        raise ValueError(f"{op}: logits must have a class axis (shape (*, C)), got shape ()")
+    if isinstance(target, Tensor) and target.requires_grad:
+        raise ValueError(
+            f"{op}: gradients with respect to the target are not computed; pass "
+            "target.detach(), or use cross_entropy(..., fused=False) to differentiate it"
+        )
+    lead, classes = tuple(logits_shape[:-1]), logits_shape[-1]
+    rows = int(np.prod(lead, dtype=np.int64))
+    y = _as_array(target)
+    e = float(label_smoothing)
+
+    w = None
+    if weight is not None:
+        w = _as_array(weight)
+        if w.shape != (classes,):
+            raise ValueError(
+                f"{op}: weight must have shape ({classes},) for logits of shape "
+                f"{tuple(logits_shape)}, got {w.shape}"
+            )
+        w = w.astype(dtype, copy=False)
+
+    if y.dtype.kind in "iu":
+        if y.shape != lead:
+            raise ValueError(
+                f"{op}: class-index target must have shape {lead} for logits of shape "
+                f"{tuple(logits_shape)}, got {y.shape}"
+            )
+        index = y.reshape(rows)
+        ignored = index == ignore_index if ignore_index is not None else None
+        bad = (index < 0) | (index >= classes)
+        if ignored is not None:
+            bad &= ~ignored
+        if bad.any():
+            value = index[np.argmax(bad)]
+            extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
+            raise IndexError(
+                f"{op}: target value {value} is out of range for {classes} classes "
+                f"(expected 0..{classes - 1}{extra}); {int(bad.sum())} bad value(s)"
+            )
+        valid = None
+        if ignored is not None and ignored.any():
+            valid = (~ignored).astype(dtype)
+            index = np.where(ignored, 0, index)
+        row_weight = w[index] if w is not None else None  # w[t_i]
+        if valid is not None:
+            row_weight = valid if row_weight is None else row_weight * valid
+        target_coef = row_weight
+        if e and row_weight is not None:
+            target_coef = ((1 - e) * row_weight).astype(dtype, copy=False)
+        elif e:
+            target_coef = np.full(rows, 1 - e, dtype=dtype)
+        uniform = None
+        row_total = target_coef
+        if e:
+            uniform = (np.full(classes, e / classes) if w is None else (e / classes) * w).astype(dtype)
+            spread = uniform.sum()
+            row_total = target_coef + (spread if valid is None else spread * valid)
+        denominator = float(row_weight.sum()) if row_weight is not None else float(rows)
+        return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator)
+
+    if y.dtype.kind == "f":
+        if y.shape != tuple(logits_shape):
+            hint = ""
+            if y.shape == lead:
+                hint = " (class indices must be an integer array)"
+            raise ValueError(
+                f"{op}: probability target must have the logits' shape {tuple(logits_shape)}, "
+                f"got {y.shape}{hint}"
+            )
+        if ignore_index is not None:
+            raise ValueError(f"{op}: ignore_index applies only to class-index targets, not probabilities")
+        q = y.reshape(rows, classes).astype(dtype, copy=False)
+        if e:
+            q = (1 - e) * q + e / classes
+        soft = q * w if w is not None else q
+        return Targets(lead, classes, None, None, None, None, soft, soft.sum(axis=-1), float(rows))
+
+    raise TypeError(
+        f"{op}: target must hold integer class indices of shape {lead} or float "
+        f"probabilities of shape {tuple(logits_shape)}, got dtype {y.dtype}"
+    )
