@@ -1,6 +1,6 @@
 """tinygrad_ce: a small autograd engine on numpy, with composed and fused softmax cross-entropy."""
 from .tensor import Tensor, get_default_dtype, set_default_dtype  # noqa: I001  (tensor first: it wires ops)
-from .engine import ShapeError, enable_grad, grad, is_grad_enabled, no_grad
+from .engine import ShapeError, enable_grad, grad, is_grad_enabled, named_scope, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
 
@@ -8,5 +8,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "gradcheck", "GradcheckError",
-    "ShapeError", "set_default_dtype", "get_default_dtype", "save", "load", "__version__",
+    "ShapeError", "named_scope", "set_default_dtype", "get_default_dtype", "save", "load", "__version__",
 ]

@@ -25,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # ----------------------------------------------------------------------------- grad mode
 class _GradMode(threading.local):
     enabled = True  # per thread: each thread starts with recording on
+    scope: Scope | None = None  # the innermost named scope being recorded
 
 
 _mode = _GradMode()
@@ -68,6 +69,54 @@ class enable_grad(_SetGradMode):
     enabled = True
 
 
+# ----------------------------------------------------------------------------- named scopes
+class Scope:
+    """One call of a composed function (`softmax`, a Module's forward, ...). Every node
+    recorded inside it points at it, so a drawing can show the call as a cluster."""
+
+    __slots__ = ("name", "parent")
+
+    def __init__(self, name: str, parent: Scope | None) -> None:
+        self.name, self.parent = name, parent
+
+    def path(self) -> list[Scope]:
+        """This scope and its enclosing ones, outermost first."""
+        chain, scope = [], self
+        while scope is not None:
+            chain.append(scope)
+            scope = scope.parent
+        return chain[::-1]
+
+    def __repr__(self) -> str:
+        return "/".join(s.name for s in self.path())
+
+
+class named_scope:
+    """Record the ops inside as one call of `name`: `with named_scope("softmax"):` or
+    as a decorator `@named_scope("softmax")`. Scopes nest; each entry is a new call."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> Scope:
+        self._outer = _mode.scope
+        _mode.scope = Scope(self.name, self._outer)
+        return _mode.scope
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.scope = self._outer
+
+    def __call__(self, fn: F) -> F:
+        name = self.name
+
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with named_scope(name):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
 # ----------------------------------------------------------------------------- errors
 class ShapeError(ValueError):
     """Operands whose shapes an op cannot combine; the message names the op and shapes."""
@@ -91,11 +140,12 @@ class Function:
     `forward(*arrays, **params)` computes the output ndarray and may keep what the
     backward needs on `self` (`self.saved` for buffers that a backward pass frees).
     `backward(g, out, *inputs)` returns one gradient per input (or None where an input
-    needs none: see `self.needs_grad`). `g`, `out` and `inputs` are ndarrays on the
+    needs none: see `self.needs_grad`). A recorded node also knows its `parents` (the
+    input Tensors) and the named `scope` it was recorded in. `g`, `out` and `inputs` are ndarrays on the
     fast path, Tensors when the backward is recorded (`create_graph=True`).
     """
 
-    __slots__ = ("parents", "needs_grad", "saved")
+    __slots__ = ("parents", "needs_grad", "saved", "scope")
     name = "function"
 
     @classmethod
@@ -118,6 +168,7 @@ class Function:
             for t in inputs:
                 if t.requires_grad:
                     fn.parents = inputs
+                    fn.scope = _mode.scope
                     fn.needs_grad = tuple([p.requires_grad for p in inputs])
                     out._ctx = fn
                     out.requires_grad = True

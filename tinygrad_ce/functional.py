@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine import named_scope
 from .ops import SoftmaxCrossEntropy
 from .targets import Targets, prepare_targets
 from .tensor import Tensor
@@ -32,6 +33,7 @@ def tanh(x: Tensor) -> Tensor:
     return _tensor(x).tanh()
 
 
+@named_scope("softmax")
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`; same shape as `x`; differentiable.
 
@@ -43,6 +45,7 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+@named_scope("log_softmax")
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log(softmax(x)) along `axis`, computed as z - log(sum(exp(z))) with z = x - max(x);
     finite for any logit gap; same shape as `x`; differentiable."""
@@ -96,6 +99,13 @@ def cross_entropy(
     multiply, `sum` and `mean`, so its gradient comes from the recorded graph."""
     if fused:
         return softmax_cross_entropy(logits, target, reduction, label_smoothing, ignore_index, weight)
+    with named_scope("cross_entropy"):
+        return _composed_cross_entropy(logits, target, reduction, label_smoothing, ignore_index, weight)
+
+
+def _composed_cross_entropy(
+    logits: Any, target: Any, reduction: str, label_smoothing: float, ignore_index: int | None, weight: Any
+) -> Tensor:
     logits = _tensor(logits)
     # a probability target that requires grad is differentiated too (composed path only)
     grad_target = isinstance(target, Tensor) and target.requires_grad
@@ -125,6 +135,7 @@ def _nll_rows(log_probs: Tensor, targets: Targets) -> Tensor:
     return -(picked * targets.target_coef) if targets.target_coef is not None else -picked
 
 
+@named_scope("nll_loss")
 def nll_loss(
     log_probs: Tensor,
     target: Any,
@@ -145,6 +156,7 @@ def nll_loss(
     return _reduce(rows.reshape(targets.lead_shape), reduction, targets.denominator)
 
 
+@named_scope("mse_loss")
 def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error (pred - target)^2, reduced by "mean", "sum" or "none".
 
@@ -160,6 +172,7 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return squared if reduction == "none" else squared.mean() if reduction == "mean" else squared.sum()
 
 
+@named_scope("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable for any
     logit: max(x, 0) - x y + log(1 + exp(-|x|)). Same shapes required; differentiable."""

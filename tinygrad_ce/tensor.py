@@ -255,6 +255,10 @@ class Tensor:
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Composed: sum / count."""
+        with engine.named_scope("mean"):
+            return self._mean(axis, keepdims)
+
+    def _mean(self, axis: int | tuple[int, ...] | None, keepdims: bool) -> Tensor:
         total = self.sum(axis=axis, keepdims=keepdims)
         return total / (self.data.size // max(total.data.size, 1))
 
