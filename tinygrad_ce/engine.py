@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from functools import wraps
+from itertools import count
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -145,35 +147,46 @@ class Function:
     fast path, Tensors when the backward is recorded (`create_graph=True`).
     """
 
-    __slots__ = ("parents", "needs_grad", "saved", "scope")
+    __slots__ = ("parents", "saved", "scope")
     name = "function"
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        from .tensor import Tensor  # local: tensor.py imports this module
-
+        """Run the forward on the inputs' data and, if any input requires grad (and grad
+        mode is on), record this node as the output's creator."""
         fn = cls.__new__(cls)
         fn.saved = None
-        try:
-            data = fn.forward(*[t.data for t in inputs], **params)
+        try:  # (the branches only spare the hot path Python's argument packing)
+            if params:
+                data = fn.forward(*[t.data for t in inputs], **params)
+            elif len(inputs) == 2:
+                data = fn.forward(inputs[0].data, inputs[1].data)
+            else:
+                data = fn.forward(*[t.data for t in inputs])
         except (ValueError, IndexError) as err:
             raise _op_error(cls.name, inputs, err) from None
-        out = Tensor.__new__(Tensor)
+        out = _new_tensor(_Tensor)
         out.data = data
         out.grad = None
         out.name = None
         out._ctx = None
         out.requires_grad = False
+        out._seq = -1
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:
                     fn.parents = inputs
                     fn.scope = _mode.scope
-                    fn.needs_grad = tuple([p.requires_grad for p in inputs])
                     out._ctx = fn
                     out.requires_grad = True
+                    out._seq = _next_seq()
                     break
         return out
+
+    @property
+    def needs_grad(self) -> tuple[bool, ...]:
+        """For each input, whether it needs a gradient (ops may skip the others)."""
+        return tuple([p.requires_grad for p in self.parents])
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
         raise NotImplementedError
@@ -183,6 +196,11 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+_Tensor: Any = None  # the Tensor class, registered by tensor.py (it imports this module)
+_new_tensor = object.__new__
+_next_seq = count().__next__  # creation order of op outputs (see _toposort)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -198,27 +216,27 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Tensors that need a gradient, outputs first. Iterative: deep graphs are fine."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    for root in roots:
-        if id(root) in visited:
-            continue
-        visited.add(id(root))
-        stack = [(root, iter(root._ctx.parents if root._ctx is not None else ()))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent.requires_grad and id(parent) not in visited:
-                    visited.add(id(parent))
-                    ctx = parent._ctx
-                    stack.append((parent, iter(ctx.parents if ctx is not None else ())))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+    """Tensors that need a gradient, outputs first. Iterative: deep graphs are fine.
+
+    Every op output gets a creation number larger than its inputs' (`_seq`; leaves
+    have -1), so sorting by it, largest first, is a topological order."""
+    seen = set(roots)
+    stack = list(roots)
+    found = []
+    while stack:
+        t = stack.pop()
+        found.append(t)
+        ctx = t._ctx
+        if ctx is not None:
+            for parent in ctx.parents:
+                if parent.requires_grad and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    found.sort(key=_creation_order, reverse=True)
+    return found
+
+
+_creation_order = attrgetter("_seq")
 
 
 def _own(g: np.ndarray, given: set[int]) -> np.ndarray:
@@ -270,23 +288,24 @@ def run_backward(
     `.grad` untouched; otherwise accumulate into the leaves' `.grad`."""
     from .tensor import Tensor
 
-    grads: dict[int, Any] = {}
+    grads: dict[Tensor, Any] = {}  # keyed by the tensor object itself (identity hash)
     for t, g in zip(outputs, gradients):
         seed = _seed_gradient(t, g, create_graph)
-        grads[id(t)] = seed if id(t) not in grads else grads[id(t)] + seed
-    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+        grads[t] = seed if t not in grads else grads[t] + seed
+    wanted = {t: i for i, t in enumerate(inputs)} if inputs is not None else None
     found: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
     given: set[int] = {id(g) for g in grads.values()}  # the caller's arrays are not ours
 
+    pop, get = grads.pop, grads.get  # (bound once: this loop runs per node)
     previous_mode = _mode.enabled
     _mode.enabled = create_graph  # record the backward only when asked to
     try:
-        for t in _toposort(outputs):
-            g = grads.pop(id(t), None)
+        for t in _toposort(list(grads)):
+            g = pop(t, None)
             if g is None:
                 continue
-            if wanted is not None and id(t) in wanted:
-                found[wanted[id(t)]] = g
+            if wanted is not None and t in wanted:
+                found[wanted[t]] = g
             fn = t._ctx
             if fn is None:
                 if wanted is None:
@@ -298,20 +317,25 @@ def run_backward(
                     f"'{fn.name}' node's saved values were freed by the first backward); "
                     "pass retain_graph=True to the first backward() or grad() call"
                 )
+            parents = fn.parents
             if create_graph:
-                input_grads = fn.backward(g, t, *fn.parents)
+                input_grads = fn.backward(g, t, *parents)
+            elif len(parents) == 2:
+                input_grads = fn.backward(g, t.data, parents[0].data, parents[1].data)
+            elif len(parents) == 1:
+                input_grads = fn.backward(g, t.data, parents[0].data)
             else:
-                input_grads = fn.backward(g, t.data, *[p.data for p in fn.parents])
-            for parent, needed, pg in zip(fn.parents, fn.needs_grad, input_grads):
-                if not needed or pg is None:
+                input_grads = fn.backward(g, t.data, *[p.data for p in parents])
+            for parent, pg in zip(parents, input_grads):
+                if pg is None or not parent.requires_grad:
                     continue
-                if pg.shape != parent.data.shape:
-                    pg = sum_to(pg, parent.data.shape)
-                if pg.dtype != parent.data.dtype:
-                    pg = pg.astype(parent.data.dtype)
-                key = id(parent)
-                previous = grads.get(key)
-                grads[key] = pg if previous is None else previous + pg
+                data = parent.data
+                if pg.shape != data.shape:
+                    pg = sum_to(pg, data.shape)
+                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
+                    pg = pg.astype(data.dtype)
+                previous = get(parent)
+                grads[parent] = pg if previous is None else previous + pg
             if not retain_graph:
                 fn.saved = _RELEASED
     finally:
@@ -339,7 +363,7 @@ def _as_list(x: Any) -> list[Any]:
 
     if x is None:
         return []
-    if isinstance(x, (Tensor, np.ndarray)):
+    if isinstance(x, (Tensor, np.ndarray, int, float, np.generic)):
         return [x]
     return list(x)
 

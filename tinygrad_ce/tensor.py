@@ -47,7 +47,7 @@ class Tensor:
     and is not copied. Integer and bool data stay as they are and cannot require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_seq", "__weakref__")
     __array_ufunc__ = None  # `ndarray op Tensor` defers to the Tensor's reflected operator
 
     def __init__(
@@ -71,6 +71,7 @@ class Tensor:
         self.requires_grad: bool = bool(requires_grad)
         self.name: str | None = name
         self._ctx: engine.Function | None = None
+        self._seq = -1  # leaves come last in the backward order (see engine._toposort)
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -163,6 +164,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ operand handling
     def _operand(self, other: Any) -> Tensor:
+        """`other` as a Tensor; a Python number takes this tensor's dtype (NEP 50)."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (int, float)) and not isinstance(other, bool):
@@ -175,42 +177,42 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Operand) -> Tensor:
-        return ops.Add.apply(self, self._operand(other))
+        return ops.Add.apply(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __radd__(self, other: Operand) -> Tensor:
-        return ops.Add.apply(self._operand(other), self)
+        return ops.Add.apply((other if type(other) is Tensor else self._operand(other)), self)
 
     def __sub__(self, other: Operand) -> Tensor:
-        return ops.Sub.apply(self, self._operand(other))
+        return ops.Sub.apply(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rsub__(self, other: Operand) -> Tensor:
-        return ops.Sub.apply(self._operand(other), self)
+        return ops.Sub.apply((other if type(other) is Tensor else self._operand(other)), self)
 
     def __mul__(self, other: Operand) -> Tensor:
-        return ops.Mul.apply(self, self._operand(other))
+        return ops.Mul.apply(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rmul__(self, other: Operand) -> Tensor:
-        return ops.Mul.apply(self._operand(other), self)
+        return ops.Mul.apply((other if type(other) is Tensor else self._operand(other)), self)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return ops.Div.apply(self, self._operand(other))
+        return ops.Div.apply(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return ops.Div.apply(self._operand(other), self)
+        return ops.Div.apply((other if type(other) is Tensor else self._operand(other)), self)
 
     def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
             return ops.Pow.apply(self, exponent=exponent)
-        return ops.PowTensor.apply(self, self._operand(exponent))
+        return ops.PowTensor.apply(self, (exponent if type(exponent) is Tensor else self._operand(exponent)))
 
     def __rpow__(self, base: Operand) -> Tensor:
-        return ops.PowTensor.apply(self._operand(base), self)
+        return ops.PowTensor.apply((base if type(base) is Tensor else self._operand(base)), self)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return ops.MatMul.apply(self, self._operand(other))
+        return ops.MatMul.apply(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return ops.MatMul.apply(self._operand(other), self)
+        return ops.MatMul.apply((other if type(other) is Tensor else self._operand(other)), self)
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -291,5 +293,7 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=index)
 
+
+engine._Tensor = Tensor  # the engine makes op outputs of this class
 
 from . import ops  # noqa: E402  (ops builds on Tensor and engine)
