@@ -133,6 +133,10 @@ def _op_error(name: str, inputs: Sequence[Tensor], err: Exception) -> Exception:
 
 
 # ----------------------------------------------------------------------------- graph node
+_Tensor: Any = None  # the Tensor class, registered by tensor.py (it imports this module)
+_new_tensor = object.__new__
+_next_seq = count().__next__  # creation order of op outputs (see _toposort)
+
 _RELEASED = object()  # marks a node whose saved buffers were freed by a backward pass
 
 
@@ -198,9 +202,13 @@ class Function:
         return f"<{self.name}>"
 
 
-_Tensor: Any = None  # the Tensor class, registered by tensor.py (it imports this module)
-_new_tensor = object.__new__
-_next_seq = count().__next__  # creation order of op outputs (see _toposort)
+
+
+def wrap(data: np.ndarray) -> Tensor:
+    """A constant leaf Tensor around `data` (internal: no checks, no copy)."""
+    t = _new_tensor(_Tensor)
+    t.data, t.grad, t.name, t._ctx, t.requires_grad, t._seq = data, None, None, None, False, -1
+    return t
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -212,6 +220,8 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
     )
+    if isinstance(g, np.ndarray):  # np.add.reduce skips ndarray.sum's Python wrapper
+        return np.add.reduce(g, axis=axes, keepdims=True).reshape(shape)
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
@@ -248,8 +258,6 @@ def _own(g: np.ndarray, given: set[int]) -> np.ndarray:
 
 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
-    from .tensor import Tensor
-
     if not t.requires_grad:
         raise RuntimeError(
             f"backward: this tensor (shape {t.shape}) does not require grad and has no "
@@ -262,18 +270,18 @@ def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
                 f"one has shape {t.shape}; pass gradient= (an array of that shape), or "
                 "reduce it first (e.g. .sum() or .mean())"
             )
-        g = np.ones_like(t.data)
+        g = np.ones(t.data.shape, t.data.dtype)
     else:
-        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        g = gradient.data if isinstance(gradient, _Tensor) else np.asarray(gradient)
         if g.shape != t.shape:
             raise RuntimeError(
                 f"backward: gradient has shape {g.shape} but the tensor has shape {t.shape}"
             )
         if g.dtype != t.dtype:
             g = g.astype(t.dtype)
-        if create_graph and isinstance(gradient, Tensor):
+        if create_graph and isinstance(gradient, _Tensor):
             return gradient
-    return Tensor(g) if create_graph else g
+    return wrap(g) if create_graph else g
 
 
 # ----------------------------------------------------------------------------- the walk
@@ -286,8 +294,6 @@ def run_backward(
 ) -> list[Any] | None:
     """Backpropagate from `outputs`. With `inputs`, return their gradients and leave
     `.grad` untouched; otherwise accumulate into the leaves' `.grad`."""
-    from .tensor import Tensor
-
     grads: dict[Tensor, Any] = {}  # keyed by the tensor object itself (identity hash)
     for t, g in zip(outputs, gradients):
         seed = _seed_gradient(t, g, create_graph)
@@ -342,28 +348,24 @@ def run_backward(
         _mode.enabled = previous_mode
     if inputs is None:
         return None
-    return [g if g is None or isinstance(g, Tensor) else Tensor(g) for g in found]
+    return [g if g is None or isinstance(g, _Tensor) else wrap(g) for g in found]
 
 
 def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool, given: set[int]) -> None:
-    from .tensor import Tensor
-
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
-        t.grad = Tensor(_own(g, given))
+        t.grad = wrap(_own(g, given))
     elif t.grad._ctx is None and t.grad.data.flags.writeable and t.grad.data.shape == g.shape:
         np.add(t.grad.data, g, out=t.grad.data, casting="unsafe")
     else:
-        t.grad = Tensor(t.grad.data + g)
+        t.grad = wrap(t.grad.data + g)
 
 
 def _as_list(x: Any) -> list[Any]:
-    from .tensor import Tensor
-
     if x is None:
         return []
-    if isinstance(x, (Tensor, np.ndarray, int, float, np.generic)):
+    if isinstance(x, (_Tensor, np.ndarray, int, float, np.generic)):
         return [x]
     return list(x)
 
@@ -384,13 +386,11 @@ def grad(
     returned gradients are differentiable (higher-order derivatives). An input the
     outputs do not depend on is a RuntimeError, or None with `allow_unused=True`.
     """
-    from .tensor import Tensor
-
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     for kind, items in (("outputs", outs), ("inputs", ins)):
         for item in items:
-            if not isinstance(item, Tensor):
+            if not isinstance(item, _Tensor):
                 raise TypeError(f"grad: {kind} must be Tensors, got {type(item).__name__}")
     if not outs or not ins:
         raise ValueError("grad: outputs and inputs must each name at least one Tensor")

@@ -117,7 +117,8 @@ def _composed_cross_entropy(
     if targets.index is None:  # probabilities: -sum_c w_c q_c log p_c
         q = Tensor(targets.soft)
         if grad_target:
-            q = target.reshape(-1, targets.classes) * (1 - label_smoothing) + label_smoothing / targets.classes
+            e = label_smoothing
+            q = target.reshape(-1, targets.classes) * (1 - e) + e / targets.classes
             if weight is not None:
                 q = q * _tensor(weight)
         rows = -(log_probs * q).sum(axis=-1)

@@ -7,6 +7,7 @@ result is cast back to each input's dtype there too, so no op repeats that.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -340,7 +341,8 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x, targets, reduction):
         self.targets, self.reduction = targets, reduction
-        z = x.reshape(-1, x.shape[-1]) - x.max(axis=-1).reshape(-1, 1)  # z = x - max(x) <= 0
+        x = x.reshape(-1, x.shape[-1])
+        z = x - np.maximum.reduce(x, axis=-1, keepdims=True)  # z = x - max(x) <= 0
         rows = np.arange(z.shape[0])
         if targets.soft is not None:
             weighted_z = np.einsum("ij,ij->i", z, targets.soft)  # sum_c w_c q_ic z_ic
@@ -352,19 +354,19 @@ class SoftmaxCrossEntropy(Function):
                 smooth = z @ targets.uniform_coef
                 weighted_z = weighted_z + (smooth if targets.valid is None else smooth * targets.valid)
         p = np.exp(z, out=z)  # in place: z is not needed any more
-        total = p.sum(axis=-1, keepdims=True)
+        total = np.add.reduce(p, axis=-1, keepdims=True)
         p /= total
         self.saved = p  # softmax(x), for the backward
         lse = np.log(total[:, 0])
         losses = (lse if targets.row_total is None else targets.row_total * lse) - weighted_z
         if reduction == "none":
             return losses.reshape(targets.lead_shape)
-        total_loss = losses.sum()
+        total_loss = np.add.reduce(losses)
         return np.asarray(total_loss / targets.denominator if reduction == "mean" else total_loss)
 
     def backward(self, g, out, x):  # d loss / dz_ij = p_ij sum_c(w_c q_ic) - w_j q_ij
         t = self.targets
-        m = int(np.prod(t.lead_shape, dtype=np.int64))
+        m = math.prod(t.lead_shape)
         if self.reduction == "none":
             scale = g.reshape(m, 1)
         else:
@@ -376,15 +378,12 @@ class SoftmaxCrossEntropy(Function):
             p = softmax(x.reshape(m, t.classes))
             p_scaled = p if row_total is None else p * row_total
             return (((p_scaled - t.dense()) * scale).reshape(x.shape),)
-        coef = scale if row_total is None else row_total * scale
-        grad = self.saved * coef
+        grad = self.saved * (scale if row_total is None else row_total * scale)
         if t.soft is not None:
             grad -= t.soft * scale
-        else:
-            target_coef = 1.0 if t.target_coef is None else t.target_coef.reshape(m, 1)
-            picked = np.broadcast_to(target_coef * scale, (m, 1))[:, 0]
-            grad[np.arange(m), t.index] -= picked
-            if t.uniform_coef is not None:
-                valid_scale = scale if t.valid is None else t.valid.reshape(m, 1) * scale
-                grad -= valid_scale * t.uniform_coef
+            return (grad.reshape(x.shape),)
+        picked = scale if t.target_coef is None else t.target_coef.reshape(m, 1) * scale
+        grad[np.arange(m), t.index] -= picked.ravel() if picked.ndim else picked
+        if t.uniform_coef is not None:
+            grad -= (scale if t.valid is None else t.valid.reshape(m, 1) * scale) * t.uniform_coef
         return (grad.reshape(x.shape),)

@@ -12,6 +12,7 @@ probabilities it divides by the number of rows.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 REDUCTIONS = ("mean", "sum", "none")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Targets:
     """Coefficients of the loss for `M` rows of `C` classes (see the module docstring)."""
 
@@ -83,7 +84,7 @@ def prepare_targets(
             "target.detach(), or use cross_entropy(..., fused=False) to differentiate it"
         )
     lead, classes = tuple(logits_shape[:-1]), logits_shape[-1]
-    rows = int(np.prod(lead, dtype=np.int64))
+    rows = math.prod(lead)
     y = _as_array(target)
     e = float(label_smoothing)
 
@@ -105,10 +106,11 @@ def prepare_targets(
             )
         index = y.reshape(rows)
         ignored = index == ignore_index if ignore_index is not None else None
-        bad = (index < 0) | (index >= classes)
-        if ignored is not None:
+        in_range = rows == 0 or (np.minimum.reduce(index) >= 0 and np.maximum.reduce(index) < classes)
+        bad = None if in_range else (index < 0) | (index >= classes)
+        if bad is not None and ignored is not None:
             bad &= ~ignored
-        if bad.any():
+        if bad is not None and bad.any():
             value = index[np.argmax(bad)]
             extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
             raise IndexError(
@@ -116,7 +118,7 @@ def prepare_targets(
                 f"(expected 0..{classes - 1}{extra}); {int(bad.sum())} bad value(s)"
             )
         valid = None
-        if ignored is not None and ignored.any():
+        if ignored is not None and (not in_range or ignored.any()):
             valid = (~ignored).astype(dtype)
             index = np.where(ignored, 0, index)
         row_weight = w[index] if w is not None else None  # w[t_i]

@@ -1,0 +1,69 @@
+"""Shared benchmark plumbing: each implementation runs in its own subprocess (numpy's
+BLAS threads and torch's in one process distort each other), timings are medians of
+repeats, and results are printed as ratios measured side by side in one run."""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # benchmark the checkout, installed or not
+
+
+def has_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def median_time(fn: Callable[[], object], repeats: int = 7, min_seconds: float = 0.05) -> float:
+    """Median seconds per call of `fn` over `repeats` batches of calls."""
+    fn()  # warm up
+    number, start = 1, time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    number = max(1, int(min_seconds / once))
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def worker_main(run: Callable[[str, dict], dict]) -> bool:
+    """If this process was started as a worker, run one measurement, print JSON, return True."""
+    if "--worker" not in sys.argv:
+        return False
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", required=True)
+    parser.add_argument("--params", default="{}")
+    args, _ = parser.parse_known_args()
+    print(json.dumps(run(args.worker, json.loads(args.params))))
+    return True
+
+
+def measure(script: str, impl: str, params: dict) -> dict:
+    """Run `script --worker impl` in a fresh interpreter and return its JSON result."""
+    done = subprocess.run([sys.executable, script, "--worker", impl, "--params", json.dumps(params)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{impl} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    cells = [headers] + [[f"{c:.3g}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
