@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tinygrad_ce.functional as F
-from tinygrad_ce import Tensor, gradcheck, grad
+from tinygrad_ce import Tensor, grad, gradcheck
 
 C = 4
 LEADS = [(), (5,), (2, 3)]
