@@ -228,3 +228,13 @@ def test_integer_inputs_are_constants():
     x = Tensor([1.0, 2.0], requires_grad=True)
     (x * Tensor([2, 3])).sum().backward()
     np.testing.assert_allclose(x.grad.data, [2.0, 3.0])
+
+
+def test_op_nodes_have_slots_and_no_dict():
+    from tinygrad_ce import engine, ops
+
+    node_classes = [c for c in vars(ops).values()
+                    if isinstance(c, type) and issubclass(c, engine.Function) and c is not engine.Function]
+    assert len(node_classes) >= 20
+    for cls in node_classes:
+        assert "__dict__" not in dir(cls.__new__(cls)), cls.__name__

@@ -151,7 +151,7 @@ class Function:
     fast path, Tensors when the backward is recorded (`create_graph=True`).
     """
 
-    __slots__ = ("parents", "saved", "scope")
+    __slots__ = ("parents", "saved", "scope", "__weakref__")
     name = "function"
 
     @classmethod

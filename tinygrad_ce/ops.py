@@ -45,6 +45,7 @@ def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 # ----------------------------------------------------------------------------- binary
 class Add(Function):
+    __slots__ = ()
     name = "add"
 
     def forward(self, x, y):
@@ -55,6 +56,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    __slots__ = ()
     name = "sub"
 
     def forward(self, x, y):
@@ -65,6 +67,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    __slots__ = ()
     name = "mul"
 
     def forward(self, x, y):
@@ -75,6 +78,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    __slots__ = ()
     name = "div"
 
     def forward(self, x, y):
@@ -103,6 +107,7 @@ class Pow(Function):
 class PowTensor(Function):
     """x ** y with y a tensor; the gradient for y needs a non-negative base."""
 
+    __slots__ = ()
     name = "pow"
 
     def forward(self, x, y):
@@ -123,6 +128,7 @@ class PowTensor(Function):
 class MatMul(Function):
     """numpy's matmul: 2-D, batched N-D with broadcast batch dims, 1-D vectors."""
 
+    __slots__ = ()
     name = "matmul"
 
     def forward(self, x, y):
@@ -157,6 +163,7 @@ class MatMul(Function):
 
 # ----------------------------------------------------------------------------- unary
 class Neg(Function):
+    __slots__ = ()
     name = "neg"
 
     def forward(self, x):
@@ -167,6 +174,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    __slots__ = ()
     name = "exp"
 
     def forward(self, x):
@@ -177,6 +185,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    __slots__ = ()
     name = "log"
 
     def forward(self, x):
@@ -187,6 +196,7 @@ class Log(Function):
 
 
 class ReLU(Function):
+    __slots__ = ()
     name = "relu"
 
     def forward(self, x):
@@ -197,6 +207,7 @@ class ReLU(Function):
 
 
 class Sigmoid(Function):
+    __slots__ = ()
     name = "sigmoid"
 
     def forward(self, x):
@@ -208,6 +219,7 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    __slots__ = ()
     name = "tanh"
 
     def forward(self, x):
@@ -247,6 +259,7 @@ class Max(Function):
 
 # ----------------------------------------------------------------------------- shape
 class Reshape(Function):
+    __slots__ = ()
     name = "reshape"
 
     def forward(self, x, shape):
@@ -269,6 +282,7 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
+    __slots__ = ()
     name = "broadcast_to"
 
     def forward(self, x, shape):
