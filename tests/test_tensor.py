@@ -18,6 +18,7 @@ def test_float_ndarrays_keep_their_dtype_and_memory():
     assert t.dtype == np.float64
     assert np.shares_memory(t.data, a64)
     assert Tensor(np.zeros(2, np.float16)).dtype == np.float16
+    assert Tensor(np.float64(1.5)).dtype == np.float64
 
 
 def test_integers_stay_integer_and_cannot_require_grad():

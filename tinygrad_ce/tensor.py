@@ -31,7 +31,8 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):  # numpy data keeps its dtype
+        data = np.asarray(data)
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
     array = np.asarray(data, dtype=dtype)
     if dtype is None and array.dtype.kind == "f":  # Python floats become the default dtype
