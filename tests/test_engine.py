@@ -238,3 +238,22 @@ def test_op_nodes_have_slots_and_no_dict():
     assert len(node_classes) >= 20
     for cls in node_classes:
         assert "__dict__" not in dir(cls.__new__(cls)), cls.__name__
+
+
+def test_create_graph_through_fused_loss_keeps_float32():
+    x = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    (g,) = grad(F.cross_entropy(x, np.array([0, 1])), x, create_graph=True)
+    assert g.dtype == np.float32 and g.requires_grad
+    np.testing.assert_allclose(g.data, (np.full((2, 3), 1 / 3) - np.eye(3)[[0, 1]]) / 2, rtol=1e-6)
+
+
+def test_astype_is_differentiable_and_casts_the_gradient_back(rng):
+    from tinygrad_ce import gradcheck
+
+    x = Tensor(rng.normal(size=3).astype(np.float32), requires_grad=True)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and x.astype(np.float32) is x
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, 2 * x.data, rtol=1e-6)
+    assert gradcheck(lambda t: t.astype(np.float64) ** 2, [Tensor(rng.normal(size=3), requires_grad=True)])

@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:  # e.g. `tinygrad-ce compare | head`: the reader left, not an error
+        sys.stderr.close()
+        return 0
     except CommandError as err:
         print(f"tinygrad-ce {args.command}: error: {err}", file=sys.stderr)
         return 2

@@ -281,6 +281,17 @@ class Transpose(Function):
         return (g.transpose(tuple(np.argsort(self.axes))),)
 
 
+class Cast(Function):
+    __slots__ = ()
+    name = "cast"
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, g, out, x):  # d cast(x) = dx, in x's dtype
+        return (g.astype(x.dtype),)
+
+
 class BroadcastTo(Function):
     __slots__ = ()
     name = "broadcast_to"

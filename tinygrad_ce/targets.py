@@ -34,16 +34,14 @@ class Targets:
     soft: np.ndarray | None  # (M, C) w_c q_ic for probability targets
     row_total: np.ndarray | None  # (M,) sum_c w_c q_ic; None means all ones
     denominator: float  # what "mean" divides the summed loss by
+    dtype: np.dtype  # the logits' dtype; every coefficient array has it
 
     def dense(self) -> np.ndarray:
         """The full (M, C) matrix w_c q_ic (for the recorded, slow path only)."""
         if self.soft is not None:
             return self.soft
         m = len(self.index)  # type: ignore[arg-type]
-        dtype = self.uniform_coef.dtype if self.uniform_coef is not None else np.float64
-        if self.target_coef is not None:
-            dtype = self.target_coef.dtype
-        full = np.zeros((m, self.classes), dtype=dtype)
+        full = np.zeros((m, self.classes), dtype=self.dtype)
         if self.uniform_coef is not None:
             full += self.uniform_coef
             if self.valid is not None:
@@ -84,6 +82,7 @@ def prepare_targets(
             "target.detach(), or use cross_entropy(..., fused=False) to differentiate it"
         )
     lead, classes = tuple(logits_shape[:-1]), logits_shape[-1]
+    dtype = np.dtype(dtype)
     rows = math.prod(lead)
     y = _as_array(target)
     e = float(label_smoothing)
@@ -136,7 +135,7 @@ def prepare_targets(
             spread = uniform.sum()
             row_total = target_coef + (spread if valid is None else spread * valid)
         denominator = float(row_weight.sum()) if row_weight is not None else float(rows)
-        return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator)
+        return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator, dtype)
 
     if y.dtype.kind == "f":
         if y.shape != tuple(logits_shape):
@@ -153,7 +152,7 @@ def prepare_targets(
         if e:
             q = (1 - e) * q + e / classes
         soft = q * w if w is not None else q
-        return Targets(lead, classes, None, None, None, None, soft, soft.sum(axis=-1), float(rows))
+        return Targets(lead, classes, None, None, None, None, soft, soft.sum(axis=-1), float(rows), dtype)
 
     raise TypeError(
         f"{op}: target must hold integer class indices of shape {lead} or float "

@@ -288,6 +288,12 @@ class Tensor:
         """Composed: all axes reversed."""
         return self.transpose()
 
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy in another dtype; differentiable (the gradient is cast back)."""
+        if np.dtype(dtype) == self.data.dtype:
+            return self
+        return ops.Cast.apply(self, dtype=np.dtype(dtype))
+
     def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
