@@ -113,12 +113,12 @@ def _composed_cross_entropy(
         logits.shape, logits.dtype, target.detach() if grad_target else target, weight,
         ignore_index, label_smoothing, reduction, op="cross_entropy",
     )
-    log_probs = log_softmax(logits, axis=-1).reshape(-1, targets.classes)
+    log_probs = _as_rows(log_softmax(logits, axis=-1), targets.classes)
     if targets.index is None:  # probabilities: -sum_c w_c q_c log p_c
         q = Tensor(targets.soft)
         if grad_target:
             e = label_smoothing
-            q = target.reshape(-1, targets.classes) * (1 - e) + e / targets.classes
+            q = _as_rows(target, targets.classes) * (1 - e) + e / targets.classes
             if weight is not None:
                 q = q * _tensor(weight)
         rows = -(log_probs * q).sum(axis=-1)
@@ -127,7 +127,17 @@ def _composed_cross_entropy(
         if targets.uniform_coef is not None:  # smoothing: -sum_c (e/C) w_c log p_c
             uniform = -(log_probs * targets.uniform_coef).sum(axis=-1)
             rows = rows + (uniform if targets.valid is None else uniform * targets.valid)
-    return _reduce(rows.reshape(targets.lead_shape), reduction, targets.denominator)
+    return _reduce(_reshaped(rows, targets.lead_shape), reduction, targets.denominator)
+
+
+def _reshaped(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """x.reshape(shape), without recording a no-op reshape in the graph."""
+    return x if x.shape == tuple(shape) else x.reshape(shape)
+
+
+def _as_rows(x: Tensor, classes: int) -> Tensor:
+    """(*, C) -> (M, C)."""
+    return x if x.ndim == 2 else x.reshape(-1, classes)
 
 
 def _nll_rows(log_probs: Tensor, targets: Targets) -> Tensor:
@@ -153,8 +163,8 @@ def nll_loss(
                               0.0, reduction, op="nll_loss")
     if targets.index is None:
         raise TypeError("nll_loss: target must hold integer class indices")
-    rows = _nll_rows(log_probs.reshape(-1, targets.classes), targets)
-    return _reduce(rows.reshape(targets.lead_shape), reduction, targets.denominator)
+    rows = _nll_rows(_as_rows(log_probs, targets.classes), targets)
+    return _reduce(_reshaped(rows, targets.lead_shape), reduction, targets.denominator)
 
 
 @named_scope("mse_loss")
