@@ -167,3 +167,10 @@ def test_hypothesis_reductions(shape, seed):
     axis = int(seed % len(shape))
     assert gradcheck(lambda t: t.sum(axis=axis) + t.max(axis=axis) * 2, [x])
     assert gradcheck(lambda t: F.log_softmax(t, axis=axis), [x])
+
+
+def test_gradcheck_of_a_function_that_differentiates_inside():
+    from tinygrad_ce import grad
+
+    x = Tensor(np.array([-3.0, 2.0]), requires_grad=True)
+    assert gradcheck(lambda t: (grad((t.exp() * t).sum(), t, create_graph=True)[0] ** 2).sum(), [x])

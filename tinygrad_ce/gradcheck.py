@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import grad, no_grad
+from .engine import grad
 from .tensor import Tensor
 
 
@@ -46,8 +46,7 @@ def gradcheck(
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
     weights = np.random.default_rng(0).uniform(0.5, 1.5, size=out.shape)
 
-    @no_grad()
-    def objective() -> float:
+    def objective() -> float:  # grad mode stays on: fn may itself call grad(create_graph=True)
         return float(np.sum(np.asarray(fn(*args).data, dtype=np.float64) * weights))
 
     analytic = grad(out, [args[i] for i in checked], grad_outputs=[weights], allow_unused=True)
