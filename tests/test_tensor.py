@@ -116,3 +116,30 @@ def test_tensor_has_slots_and_no_dict():
 def test_bad_data_is_a_clear_error():
     with pytest.raises(TypeError):
         Tensor({"a": 1})
+
+
+def test_import_needs_only_numpy():
+    import subprocess
+    import sys
+
+    optional = ("matplotlib", "tqdm", "graphviz", "sklearn", "torch")
+    code = ("import sys, tinygrad_ce, tinygrad_ce.nn, tinygrad_ce.optim, tinygrad_ce.functional; "
+            f"print(sorted(m for m in {optional!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = done.stdout
+    assert out.strip() == "[]"
+
+
+def test_load_of_a_damaged_file_is_a_value_error(tmp_path):
+    import tinygrad_ce as tg
+
+    path = tmp_path / "x.npz"
+    tg.save({"a": np.zeros(3)}, path)
+    raw = bytearray(path.read_bytes())
+    raw[raw.rfind(b"PK\x01\x02") + 10] ^= 0xFF  # the compression method of the central directory
+    (tmp_path / "y.npz").write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="y.npz"):
+        tg.load(tmp_path / "y.npz")
+    (tmp_path / "z.npz").write_bytes(path.read_bytes()[:40])
+    with pytest.raises(ValueError, match="z.npz"):
+        tg.load(tmp_path / "z.npz")

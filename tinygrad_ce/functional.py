@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import named_scope
-from .ops import SoftmaxCrossEntropy
+from .ops import Linear, SoftmaxCrossEntropy
 from .targets import Targets, prepare_targets
 from .tensor import Tensor
 
@@ -52,6 +52,13 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     x = _tensor(x)
     z = x - x.max(axis=axis, keepdims=True).detach()
     return z - z.exp().sum(axis=axis, keepdims=True).log()
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias as one `linear` node: x (*, in), weight (out, in), bias (out,)
+    -> (*, out). Differentiable in all three (twice: the backward supports create_graph)."""
+    x = _tensor(x)
+    return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
 
 
 # ----------------------------------------------------------------------------- losses

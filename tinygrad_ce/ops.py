@@ -161,6 +161,29 @@ class MatMul(Function):
         return gx, gy  # batch broadcasting is summed away by the engine
 
 
+class Linear(Function):
+    """x @ weight.T + bias as one node (PyTorch's addmm): x (*, in), weight (out, in),
+    bias (out,). One node instead of transpose, matmul and add keeps an nn.Linear step
+    as cheap as the same step written with raw Tensors."""
+
+    __slots__ = ()
+    name = "linear"
+
+    def forward(self, x, weight, bias=None):
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, g, out, x, weight, *bias):  # d(x W^T + b) = dx W^T + x dW^T + db
+        gx = g @ weight if self.needs_grad[0] else None
+        rows = g.reshape(-1, g.shape[-1])  # rows of g, whatever the leading dims
+        gw = rows.T @ x.reshape(-1, x.shape[-1]) if self.needs_grad[1] else None
+        if not bias:
+            return gx, gw
+        return gx, gw, (rows.sum(axis=0) if self.needs_grad[2] else None)
+
+
 # ----------------------------------------------------------------------------- unary
 class Neg(Function):
     __slots__ = ()
@@ -270,15 +293,17 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    __slots__ = ("axes",)
+    __slots__ = ("axes", "inverse")
     name = "transpose"
 
     def forward(self, x, axes):
         self.axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % max(x.ndim, 1) for a in axes)
-        return x.transpose(self.axes)
+        out = x.transpose(self.axes)  # raises for a bad permutation before we invert it
+        self.inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
+        return out
 
-    def backward(self, g, out, x):  # the inverse permutation
-        return (g.transpose(tuple(np.argsort(self.axes))),)
+    def backward(self, g, out, x):  # transpose back by the inverse permutation
+        return (g.transpose(self.inverse),)
 
 
 class Cast(Function):

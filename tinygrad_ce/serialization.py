@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,5 +49,6 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, NotImplementedError,
+            zlib.error) as err:  # zipfile raises NotImplementedError for some damaged headers
         raise ValueError(f"load: {path!r} is not a readable checkpoint (.npz): {err}") from None
