@@ -4,7 +4,7 @@ unfused graph of primitives, vs PyTorch CPU eager; and the peak extra memory of 
 path (tracemalloc) relative to the logits' bytes.
 
 Targets: fused <= 1.1x floor; fused >= 3x faster than unfused; peak extra <= 3x logits.
-Run: python benchmarks/cross_entropy.py
+Run: python benchmarks/cross_entropy.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -48,14 +49,31 @@ def worker_main(run: Callable[[str, dict], dict]) -> bool:
     parser.add_argument("--worker", required=True)
     parser.add_argument("--params", default="{}")
     args, _ = parser.parse_known_args()
+    if args.worker.startswith("torch"):  # only torch's own process ever imports it
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     print(json.dumps(run(args.worker, json.loads(args.params))))
     return True
 
 
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def threads() -> int:
+    """Threads each implementation may use (`--threads N`, default 1): on a small shared
+    machine, multithreaded BLAS makes timings swing by 10x from run to run."""
+    if "--threads" in sys.argv:
+        return int(sys.argv[sys.argv.index("--threads") + 1])
+    return 1
+
+
 def measure(script: str, impl: str, params: dict) -> dict:
-    """Run `script --worker impl` in a fresh interpreter and return its JSON result."""
+    """Run `script --worker impl` in a fresh interpreter (with `threads()` BLAS/torch
+    threads) and return its JSON result."""
+    env = dict(os.environ, **{name: str(threads()) for name in THREAD_VARIABLES})
     done = subprocess.run([sys.executable, script, "--worker", impl, "--params", json.dumps(params)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{impl} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])

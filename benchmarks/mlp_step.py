@@ -4,12 +4,12 @@ against the same step written by hand in numpy (the floor) and PyTorch CPU eager
 
 Targets: (32, 64, 64, 10): <= 0.5x PyTorch, <= 2.5x floor; (128, 784, 256, 10):
 <= 1.0x PyTorch, <= 1.2x floor; nn/optim step <= 1.1x the raw-Tensor step.
-Run: python benchmarks/mlp_step.py
+Run: python benchmarks/mlp_step.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
 from __future__ import annotations
 
 import numpy as np
-from harness import has_torch, measure, median_time, table, worker_main
+from harness import has_torch, measure, median_time, table, threads, worker_main
 
 SIZES = [(32, 64, 64, 10), (128, 784, 256, 10)]
 LR = 0.01
@@ -119,8 +119,11 @@ def main() -> None:
         rows.append([str(size), t["numpy"] * 1e6, ours * 1e6,
                      ours / t["numpy"], ours / t["torch"] if "torch" in t else "n/a",
                      t["tinygrad_ce nn"] / ours if "tinygrad_ce nn" in t else "n/a"])
+    print(f"one SGD step of a 2-layer MLP, float32, {threads()} BLAS/torch thread(s) per process")
     print(table(["(batch, in, hidden, out)", "numpy us", "tinygrad_ce us", "x floor", "x torch",
                  "nn/raw"], rows))
+    print("targets: small <= 2.5x floor and <= 0.5x torch; large <= 1.2x floor and <= 1.0x torch; "
+          "nn/raw <= 1.1")
 
 
 if __name__ == "__main__" and not worker_main(run):
