@@ -11,7 +11,7 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
-from harness import has_torch, measure, median_time, table, worker_main
+from harness import best_time, has_torch, measure_rounds, table, worker_main
 
 N, C = 4096, 1000
 
@@ -70,7 +70,7 @@ IMPLS = {"numpy": numpy_impl, "fused": tinygrad_impl(True), "unfused": tinygrad_
 def run(impl: str, params: dict) -> dict:
     logits, target = data()
     fn = IMPLS[impl](logits, target)
-    seconds = median_time(fn, repeats=7, min_seconds=0.2)
+    seconds = best_time(fn, repeats=7, min_seconds=0.2)
     fn()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
@@ -83,7 +83,7 @@ def run(impl: str, params: dict) -> dict:
 
 def main() -> None:
     impls = ["numpy", "fused", "unfused"] + (["torch"] if has_torch() else [])
-    results = {impl: measure(__file__, impl, {}) for impl in impls}
+    results = measure_rounds(__file__, impls, {})
     logits_bytes = N * C * 4
     fused = results["fused"]["seconds"]
     rows = []

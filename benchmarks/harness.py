@@ -1,12 +1,12 @@
 """Shared benchmark plumbing: each implementation runs in its own subprocess (numpy's
-BLAS threads and torch's in one process distort each other), timings are medians of
-repeats, and results are printed as ratios measured side by side in one run."""
+BLAS threads and torch's in one process distort each other); the implementations
+alternate over several rounds and each keeps its best time (on a shared VM the noise
+only ever adds time); results are printed as ratios measured side by side in one run."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -25,8 +25,8 @@ def has_torch() -> bool:
     return True
 
 
-def median_time(fn: Callable[[], object], repeats: int = 7, min_seconds: float = 0.05) -> float:
-    """Median seconds per call of `fn` over `repeats` batches of calls."""
+def best_time(fn: Callable[[], object], repeats: int = 7, min_seconds: float = 0.05) -> float:
+    """Best seconds per call of `fn` over `repeats` batches of calls."""
     fn()  # warm up
     number, start = 1, time.perf_counter()
     fn()
@@ -38,7 +38,7 @@ def median_time(fn: Callable[[], object], repeats: int = 7, min_seconds: float =
         for _ in range(number):
             fn()
         samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+    return min(samples)
 
 
 def worker_main(run: Callable[[str, dict], dict]) -> bool:
@@ -77,6 +77,17 @@ def measure(script: str, impl: str, params: dict) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"{impl} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_rounds(script: str, impls: list[str], params: dict, rounds: int = 3) -> dict[str, dict]:
+    """`measure` each implementation `rounds` times, alternating; keep each one's best."""
+    best: dict[str, dict] = {}
+    for _ in range(rounds):
+        for impl in impls:
+            result = measure(script, impl, params)
+            if impl not in best or result["seconds"] < best[impl]["seconds"]:
+                best[impl] = result
+    return best
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

@@ -9,7 +9,7 @@ Run: python benchmarks/mlp_step.py [--threads N]  (BLAS/torch threads per proces
 from __future__ import annotations
 
 import numpy as np
-from harness import has_torch, measure, median_time, table, threads, worker_main
+from harness import best_time, has_torch, measure_rounds, table, threads, worker_main
 
 SIZES = [(32, 64, 64, 10), (128, 784, 256, 10)]
 LR = 0.01
@@ -102,19 +102,14 @@ IMPLS = {"numpy": numpy_step, "tinygrad_ce": tinygrad_step, "tinygrad_ce nn": ti
 
 def run(impl: str, params: dict) -> dict:
     step = IMPLS[impl](*data(*params["size"]))
-    return {"seconds": median_time(step, repeats=9, min_seconds=0.1)}
+    return {"seconds": best_time(step, repeats=9, min_seconds=0.1)}
 
 
 def main() -> None:
     impls = ["numpy", "tinygrad_ce", "tinygrad_ce nn"] + (["torch"] if has_torch() else [])
     rows = []
     for size in SIZES:
-        t = {}
-        for impl in impls:
-            try:
-                t[impl] = measure(__file__, impl, {"size": size})["seconds"]
-            except RuntimeError as err:
-                print(f"skipping {impl}: {str(err).splitlines()[-1]}")
+        t = {impl: r["seconds"] for impl, r in measure_rounds(__file__, impls, {"size": size}).items()}
         ours = t["tinygrad_ce"]
         rows.append([str(size), t["numpy"] * 1e6, ours * 1e6,
                      ours / t["numpy"], ours / t["torch"] if "torch" in t else "n/a",

@@ -12,7 +12,7 @@ import gc
 import time
 
 import numpy as np
-from harness import has_torch, measure, table, worker_main
+from harness import has_torch, measure_rounds, table, worker_main
 
 
 def chain_tinygrad(n_ops: int) -> float:
@@ -52,15 +52,15 @@ def run(impl: str, params: dict) -> dict:
     fn = chain_tinygrad if impl == "tinygrad_ce" else chain_torch
     n_ops, repeats = params["n_ops"], params["repeats"]
     fn(min(n_ops, 1000))  # warm up
-    times = sorted(fn(n_ops) for _ in range(repeats))
-    return {"seconds": times[len(times) // 2]}
+    return {"seconds": min(fn(n_ops) for _ in range(repeats))}
 
 
 def main() -> None:
     impls = ["tinygrad_ce"] + (["torch"] if has_torch() else [])
     rows = []
     for n_ops, repeats in ((1000, 21), (50_000, 3)):
-        t = {impl: measure(__file__, impl, {"n_ops": n_ops, "repeats": repeats})["seconds"] for impl in impls}
+        results = measure_rounds(__file__, impls, {"n_ops": n_ops, "repeats": repeats})
+        t = {impl: r["seconds"] for impl, r in results.items()}
         ours = t["tinygrad_ce"]
         rows.append([n_ops, ours * 1e6 / n_ops, t["torch"] * 1e6 / n_ops if "torch" in t else "n/a",
                      ours / t["torch"] if "torch" in t else "n/a"])
