@@ -170,21 +170,15 @@ class Function:
         except (ValueError, IndexError) as err:
             raise _op_error(cls.name, inputs, err) from None
         out = _new_tensor(_Tensor)
-        out.data = data
-        out.grad = None
-        out.name = None
-        out._ctx = None
-        out.requires_grad = False
-        out._seq = -1
+        out.data, out.grad, out.name = data, None, None
         if _mode.enabled:
             for t in inputs:
-                if t.requires_grad:
+                if t.requires_grad:  # record: the output remembers this node, which knows its inputs
                     fn.parents = inputs
                     fn.scope = _mode.scope
-                    out._ctx = fn
-                    out.requires_grad = True
-                    out._seq = _next_seq()
-                    break
+                    out._ctx, out.requires_grad, out._seq = fn, True, _next_seq()
+                    return out
+        out._ctx, out.requires_grad, out._seq = None, False, -1
         return out
 
     @property
@@ -326,10 +320,10 @@ def run_backward(
             parents = fn.parents
             if create_graph:
                 input_grads = fn.backward(g, t, *parents)
+            elif len(parents) == 1:  # (the common shapes, spelled out: no list building)
+                input_grads = fn.backward(g, t.data, parents[0].data)
             elif len(parents) == 2:
                 input_grads = fn.backward(g, t.data, parents[0].data, parents[1].data)
-            elif len(parents) == 1:
-                input_grads = fn.backward(g, t.data, parents[0].data)
             else:
                 input_grads = fn.backward(g, t.data, *[p.data for p in parents])
             for parent, pg in zip(parents, input_grads):

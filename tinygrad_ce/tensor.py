@@ -178,28 +178,28 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Operand) -> Tensor:
-        return ops.Add.apply(self, (other if type(other) is Tensor else self._operand(other)))
+        return _add(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __radd__(self, other: Operand) -> Tensor:
-        return ops.Add.apply((other if type(other) is Tensor else self._operand(other)), self)
+        return _add((other if type(other) is Tensor else self._operand(other)), self)
 
     def __sub__(self, other: Operand) -> Tensor:
-        return ops.Sub.apply(self, (other if type(other) is Tensor else self._operand(other)))
+        return _sub(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rsub__(self, other: Operand) -> Tensor:
-        return ops.Sub.apply((other if type(other) is Tensor else self._operand(other)), self)
+        return _sub((other if type(other) is Tensor else self._operand(other)), self)
 
     def __mul__(self, other: Operand) -> Tensor:
-        return ops.Mul.apply(self, (other if type(other) is Tensor else self._operand(other)))
+        return _mul(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rmul__(self, other: Operand) -> Tensor:
-        return ops.Mul.apply((other if type(other) is Tensor else self._operand(other)), self)
+        return _mul((other if type(other) is Tensor else self._operand(other)), self)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return ops.Div.apply(self, (other if type(other) is Tensor else self._operand(other)))
+        return _div(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return ops.Div.apply((other if type(other) is Tensor else self._operand(other)), self)
+        return _div((other if type(other) is Tensor else self._operand(other)), self)
 
     def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
@@ -210,13 +210,13 @@ class Tensor:
         return ops.PowTensor.apply((base if type(base) is Tensor else self._operand(base)), self)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return ops.MatMul.apply(self, (other if type(other) is Tensor else self._operand(other)))
+        return _matmul(self, (other if type(other) is Tensor else self._operand(other)))
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return ops.MatMul.apply((other if type(other) is Tensor else self._operand(other)), self)
+        return _matmul((other if type(other) is Tensor else self._operand(other)), self)
 
     def __neg__(self) -> Tensor:
-        return ops.Neg.apply(self)
+        return _neg(self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -227,19 +227,19 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
+        return _exp(self)
 
     def log(self) -> Tensor:
-        return ops.Log.apply(self)
+        return _log(self)
 
     def relu(self) -> Tensor:
-        return ops.ReLU.apply(self)
+        return _relu(self)
 
     def sigmoid(self) -> Tensor:
-        return ops.Sigmoid.apply(self)
+        return _sigmoid(self)
 
     def tanh(self) -> Tensor:
-        return ops.Tanh.apply(self)
+        return _tanh(self)
 
     def abs(self) -> Tensor:
         """|x|, composed as relu(x) + relu(-x) (gradient 0 at 0)."""
@@ -304,3 +304,8 @@ class Tensor:
 engine._Tensor = Tensor  # the engine makes op outputs of this class
 
 from . import ops  # noqa: E402  (ops builds on Tensor and engine)
+
+# The operators' ops, bound once (each Tensor method call would otherwise look them up).
+_add, _sub, _mul, _div, _matmul = ops.Add.apply, ops.Sub.apply, ops.Mul.apply, ops.Div.apply, ops.MatMul.apply
+_neg, _exp, _log, _relu, _sigmoid, _tanh = (
+    ops.Neg.apply, ops.Exp.apply, ops.Log.apply, ops.ReLU.apply, ops.Sigmoid.apply, ops.Tanh.apply)
