@@ -207,16 +207,21 @@ def wrap(data: np.ndarray) -> Tensor:
 
 # ----------------------------------------------------------------------------- helpers
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
-    """Undo numpy broadcasting: sum `g` (ndarray or Tensor) down to `shape`."""
+    """Undo numpy broadcasting: sum `g` (ndarray or Tensor) down to `shape`.
+
+    The leading axes numpy added are summed away, then the axes that were 1 are summed
+    with keepdims; the result has exactly `shape` (no reshape, so no view to copy)."""
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
     if isinstance(g, np.ndarray):  # np.add.reduce skips ndarray.sum's Python wrapper
-        return np.add.reduce(g, axis=axes, keepdims=True).reshape(shape)
-    return g.sum(axis=axes, keepdims=True).reshape(shape)
+        if lead:
+            g = np.add.reduce(g, axis=tuple(range(lead)))
+        return np.add.reduce(g, axis=ones, keepdims=True) if ones else g
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    return g.sum(axis=ones, keepdims=True) if ones else g
 
 
 def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:

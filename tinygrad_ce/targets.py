@@ -105,7 +105,9 @@ def prepare_targets(
             )
         index = y.reshape(rows)
         ignored = index == ignore_index if ignore_index is not None else None
-        in_range = rows == 0 or (np.minimum.reduce(index) >= 0 and np.maximum.reduce(index) < classes)
+        # one reduction checks both ends: viewed as unsigned, a negative index is huge
+        unsigned = index.view(f"u{index.itemsize}") if index.dtype.kind == "i" else index
+        in_range = rows == 0 or np.maximum.reduce(unsigned) < classes
         bad = None if in_range else (index < 0) | (index >= classes)
         if bad is not None and ignored is not None:
             bad &= ~ignored
