@@ -143,3 +143,14 @@ def test_load_of_a_damaged_file_is_a_value_error(tmp_path):
     (tmp_path / "z.npz").write_bytes(path.read_bytes()[:40])
     with pytest.raises(ValueError, match="z.npz"):
         tg.load(tmp_path / "z.npz")
+
+
+def test_comparisons_and_argmax_are_plain_non_differentiable_tensors():
+    t = Tensor([[1.0, 3.0], [2.0, -1.0]], requires_grad=True)
+    mask = t > 1.5
+    assert mask.dtype == np.bool_ and not mask.requires_grad
+    np.testing.assert_array_equal(mask.data, [[False, True], [True, False]])
+    np.testing.assert_array_equal((t <= Tensor([2.0, 0.0])).data, [[True, False], [True, True]])
+    np.testing.assert_array_equal(t.argmax(axis=1).data, [1, 0])
+    assert t.argmax().item() == 1
+    assert (t == t) is True and {t: 1}[t] == 1  # identity semantics kept for ==

@@ -225,6 +225,25 @@ class Tensor:
         """Matrix product with numpy's rules: 2-D, batched N-D (batch dims broadcast), 1-D vectors."""
         return self @ other
 
+    # ------------------------------------------------------------------ comparisons
+    # Not differentiable: they return bool tensors. `==` keeps Python's identity meaning
+    # (Tensors are dict keys in the engine); compare values with `np.asarray(a) == b`.
+    def __lt__(self, other: Operand) -> Tensor:
+        return Tensor(self.data < np.asarray(other))
+
+    def __le__(self, other: Operand) -> Tensor:
+        return Tensor(self.data <= np.asarray(other))
+
+    def __gt__(self, other: Operand) -> Tensor:
+        return Tensor(self.data > np.asarray(other))
+
+    def __ge__(self, other: Operand) -> Tensor:
+        return Tensor(self.data >= np.asarray(other))
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        """Index of the maximum (an integer tensor; not differentiable)."""
+        return Tensor(np.asarray(self.data.argmax(axis=axis)))
+
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
         return _exp(self)
