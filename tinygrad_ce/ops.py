@@ -391,13 +391,13 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x, targets, reduction):
         self.targets, self.reduction = targets, reduction
-        x = x.reshape(-1, x.shape[-1])
+        if x.ndim != 2:
+            x = x.reshape(-1, x.shape[-1])
         z = x - np.maximum.reduce(x, axis=-1, keepdims=True)  # z = x - max(x) <= 0
-        rows = np.arange(z.shape[0])
         if targets.soft is not None:
             weighted_z = np.einsum("ij,ij->i", z, targets.soft)  # sum_c w_c q_ic z_ic
         else:
-            weighted_z = z[rows, targets.index]
+            weighted_z = z[targets.rows, targets.index]
             if targets.target_coef is not None:
                 weighted_z = weighted_z * targets.target_coef
             if targets.uniform_coef is not None:
@@ -433,7 +433,7 @@ class SoftmaxCrossEntropy(Function):
             grad -= t.soft * scale
             return (grad.reshape(x.shape),)
         picked = scale if t.target_coef is None else t.target_coef.reshape(m, 1) * scale
-        grad[np.arange(m), t.index] -= picked.ravel() if picked.ndim else picked
+        grad[t.rows, t.index] -= picked.ravel() if picked.ndim else picked
         if t.uniform_coef is not None:
             grad -= (scale if t.valid is None else t.valid.reshape(m, 1) * scale) * t.uniform_coef
         return (grad.reshape(x.shape),)

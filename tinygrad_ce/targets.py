@@ -35,6 +35,7 @@ class Targets:
     row_total: np.ndarray | None  # (M,) sum_c w_c q_ic; None means all ones
     denominator: float  # what "mean" divides the summed loss by
     dtype: np.dtype  # the logits' dtype; every coefficient array has it
+    rows: np.ndarray | None = None  # arange(M), with `index` picks each row's target class
 
     def dense(self) -> np.ndarray:
         """The full (M, C) matrix w_c q_ic (for the recorded, slow path only)."""
@@ -47,7 +48,7 @@ class Targets:
             if self.valid is not None:
                 full *= self.valid[:, None]
         coef = self.target_coef if self.target_coef is not None else 1.0
-        full[np.arange(m), self.index] += coef
+        full[self.rows, self.index] += coef
         return full
 
 
@@ -137,7 +138,8 @@ def prepare_targets(
             spread = uniform.sum()
             row_total = target_coef + (spread if valid is None else spread * valid)
         denominator = float(row_weight.sum()) if row_weight is not None else float(rows)
-        return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator, dtype)
+        return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator, dtype,
+                       np.arange(rows))
 
     if y.dtype.kind == "f":
         if y.shape != tuple(logits_shape):
