@@ -142,20 +142,19 @@ class MatMul(Function):
         return x @ y
 
     def backward(self, g, out, x, y):  # d(x @ y) = dx @ y + x @ dy
+        need_x, need_y = self.needs_grad
         if x.ndim == 2 and y.ndim == 2:
-            gx = g @ y.T if self.needs_grad[0] else None
-            gy = x.T @ g if self.needs_grad[1] else None
-            return gx, gy
+            return (g @ y.T if need_x else None), (x.T @ g if need_y else None)
         # 1-D operands are promoted to matrices, as numpy does in the forward
         x2 = x.reshape((1,) + x.shape) if x.ndim == 1 else x
         y2 = y.reshape(y.shape + (1,)) if y.ndim == 1 else y
         g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) if x.ndim == 1 else g
         g2 = g2.reshape(g2.shape + (1,)) if y.ndim == 1 else g2
         gx = gy = None
-        if self.needs_grad[0]:
+        if need_x:
             gx = g2 @ y2.swapaxes(-1, -2)
             gx = gx.reshape(gx.shape[:-2] + gx.shape[-1:]) if x.ndim == 1 else gx
-        if self.needs_grad[1]:
+        if need_y:
             gy = x2.swapaxes(-1, -2) @ g2
             gy = gy.reshape(gy.shape[:-1]) if y.ndim == 1 else gy
         return gx, gy  # batch broadcasting is summed away by the engine
@@ -176,12 +175,13 @@ class Linear(Function):
         return out
 
     def backward(self, g, out, x, weight, *bias):  # d(x W^T + b) = dx W^T + x dW^T + db
-        gx = g @ weight if self.needs_grad[0] else None
+        need = self.needs_grad
+        gx = g @ weight if need[0] else None
         rows = g.reshape(-1, g.shape[-1])  # rows of g, whatever the leading dims
-        gw = rows.T @ x.reshape(-1, x.shape[-1]) if self.needs_grad[1] else None
+        gw = rows.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
         if not bias:
             return gx, gw
-        return gx, gw, (rows.sum(axis=0) if self.needs_grad[2] else None)
+        return gx, gw, (rows.sum(axis=0) if need[2] else None)
 
 
 # ----------------------------------------------------------------------------- unary
