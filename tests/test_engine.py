@@ -257,3 +257,10 @@ def test_astype_is_differentiable_and_casts_the_gradient_back(rng):
     assert x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad.data, 2 * x.data, rtol=1e-6)
     assert gradcheck(lambda t: t.astype(np.float64) ** 2, [Tensor(rng.normal(size=3), requires_grad=True)])
+
+
+def test_create_graph_casts_a_tensor_gradient_to_the_output_dtype():
+    x = Tensor(np.ones(2, np.float32), requires_grad=True)
+    (g,) = grad(x * 3, x, grad_outputs=Tensor(np.ones(2, np.float64)), create_graph=True)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g.data, [3.0, 3.0])

@@ -276,10 +276,10 @@ def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
             raise RuntimeError(
                 f"backward: gradient has shape {g.shape} but the tensor has shape {t.shape}"
             )
+        if create_graph and isinstance(gradient, _Tensor):
+            return gradient.astype(t.dtype)  # keeps its graph (astype is differentiable)
         if g.dtype != t.dtype:
             g = g.astype(t.dtype)
-        if create_graph and isinstance(gradient, _Tensor):
-            return gradient
     return wrap(g) if create_graph else g
 
 
