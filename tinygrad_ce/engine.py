@@ -29,6 +29,9 @@ class _GradMode(threading.local):
     enabled = True  # per thread: each thread starts with recording on
     scope: Scope | None = None  # the innermost named scope being recorded
 
+    def __init__(self) -> None:  # runs once in each thread that touches grad mode
+        self.saved: list[bool] = []  # the modes to restore, innermost last
+
 
 _mode = _GradMode()
 
@@ -39,28 +42,42 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
-    """Context manager and decorator that sets grad mode on this thread."""
+    """Context manager and decorator that sets grad mode on this thread.
+
+    The mode to restore lives on a per-thread stack, not on the instance, so one
+    instance may be re-entered (`with ng: with ng:`) or shared between threads.
+    Works as `with no_grad():`, `@no_grad()` and bare `@no_grad`."""
 
     enabled = True
 
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}: expected a function to decorate or no argument, got {fn!r}")
+        return cls()(fn)  # bare decorator: @no_grad
+
     def __enter__(self) -> None:
-        self._previous = _mode.enabled
+        _mode.saved.append(_mode.enabled)
         _mode.enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._previous
+        _mode.enabled = _mode.saved.pop()
 
     def __call__(self, fn: F) -> F:
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}: can only decorate a function, got {fn!r}")
+
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with self:
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
 
 class no_grad(_SetGradMode):
-    """Disable graph recording on this thread: `with no_grad():` or `@no_grad()`."""
+    """Disable graph recording on this thread: `with no_grad():`, `@no_grad()` or `@no_grad`."""
 
     enabled = False
 
@@ -101,12 +118,11 @@ class named_scope:
         self.name = name
 
     def __enter__(self) -> Scope:
-        self._outer = _mode.scope
-        _mode.scope = Scope(self.name, self._outer)
+        _mode.scope = Scope(self.name, _mode.scope)
         return _mode.scope
 
-    def __exit__(self, *exc: object) -> None:
-        _mode.scope = self._outer
+    def __exit__(self, *exc: object) -> None:  # the enclosing scope is the parent (re-entrant)
+        _mode.scope = _mode.scope.parent if _mode.scope is not None else None
 
     def __call__(self, fn: F) -> F:
         name = self.name
@@ -124,12 +140,18 @@ class ShapeError(ValueError):
     """Operands whose shapes an op cannot combine; the message names the op and shapes."""
 
 
+class AxisError(ValueError, IndexError):
+    """An axis outside `[-ndim, ndim)` (never wrapped around); names the axis and ndim."""
+
+
 def _op_error(name: str, inputs: Sequence[Tensor], err: Exception) -> Exception:
     shapes = " and ".join(str(t.data.shape) for t in inputs)
     message = f"{name}: cannot apply to shape{'s' if len(inputs) > 1 else ''} {shapes}: {err}"
+    if isinstance(err, (ShapeError, AxisError)):
+        return type(err)(f"{name}: {err}" if not str(err).startswith(name) else str(err))
     if isinstance(err, ValueError):
         return ShapeError(message)
-    return type(err)(message)
+    return (IndexError if isinstance(err, IndexError) else TypeError)(message)
 
 
 # ----------------------------------------------------------------------------- graph node
@@ -167,10 +189,12 @@ class Function:
                 data = fn.forward(inputs[0].data, inputs[1].data)
             else:
                 data = fn.forward(*[t.data for t in inputs])
-        except (ValueError, IndexError) as err:
+        except (ValueError, IndexError, TypeError) as err:
             raise _op_error(cls.name, inputs, err) from None
+        if type(data) is not np.ndarray:  # numpy returns scalars for 0-d results
+            data = np.asarray(data)
         out = _new_tensor(_Tensor)
-        out.data, out.grad, out.name = data, None, None
+        out.data, out._grad, out.name = data, None, None
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:  # record: the output remembers this node, which knows its inputs
@@ -201,7 +225,7 @@ class Function:
 def wrap(data: np.ndarray) -> Tensor:
     """A constant leaf Tensor around `data` (internal: no checks, no copy)."""
     t = _new_tensor(_Tensor)
-    t.data, t.grad, t.name, t._ctx, t.requires_grad, t._seq = data, None, None, None, False, -1
+    t.data, t._grad, t.name, t._ctx, t.requires_grad, t._seq = data, None, None, None, False, -1
     return t
 
 
@@ -222,6 +246,21 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     if lead:
         g = g.sum(axis=tuple(range(lead)))
     return g.sum(axis=ones, keepdims=True) if ones else g
+
+
+def _undo_broadcast(fn: Function, pg: Any, shape: tuple[int, ...]) -> Any:
+    """sum_to, then a check: a gradient that still differs from its input's shape is a bug
+    in the op's backward, named here instead of being stored silently."""
+    try:
+        pg = sum_to(pg, shape)
+    except (ValueError, IndexError):
+        pg = None
+    if pg is None or pg.shape != shape:
+        raise RuntimeError(
+            f"backward of '{fn.name}': a gradient does not fit its input of shape {shape}"
+            f"{'' if pg is None else f' (got shape {pg.shape})'}; the op's backward is wrong"
+        )
+    return pg
 
 
 def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
@@ -250,10 +289,21 @@ _creation_order = attrgetter("_seq")
 
 def _own(g: np.ndarray, given: set[int]) -> np.ndarray:
     """A gradient array safe to store in a leaf's `.grad`: writable, not shared."""
-    if id(g) in given or g.base is not None or not g.flags.writeable:
+    if type(g) is not np.ndarray:  # a numpy scalar (0-d results): always an ndarray
+        g = np.array(g)
+    elif id(g) in given or g.base is not None or not g.flags.writeable:
         g = g.copy()
     given.add(id(g))
     return g
+
+
+def _numeric(value: Any) -> np.ndarray | None:
+    """`value` as a numeric ndarray, or None when it is not one (strings, ragged lists)."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        return None
+    return array if array.dtype.kind in "biufc" else None
 
 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
@@ -271,7 +321,12 @@ def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
             )
         g = np.ones(t.data.shape, t.data.dtype)
     else:
-        g = gradient.data if isinstance(gradient, _Tensor) else np.asarray(gradient)
+        g = gradient.data if isinstance(gradient, _Tensor) else _numeric(gradient)
+        if g is None:
+            raise TypeError(
+                f"backward: gradient must be a Tensor or numeric array of shape {t.shape}, "
+                f"got {type(gradient).__name__}"
+            )
         if g.shape != t.shape:
             raise RuntimeError(
                 f"backward: gradient has shape {g.shape} but the tensor has shape {t.shape}"
@@ -336,7 +391,7 @@ def run_backward(
                     continue
                 data = parent.data
                 if pg.shape != data.shape:
-                    pg = sum_to(pg, data.shape)
+                    pg = _undo_broadcast(fn, pg, data.shape)
                 if pg.dtype is not data.dtype and pg.dtype != data.dtype:
                     pg = pg.astype(data.dtype)
                 previous = get(parent)
@@ -347,25 +402,28 @@ def run_backward(
         _mode.enabled = previous_mode
     if inputs is None:
         return None
-    return [g if g is None or isinstance(g, _Tensor) else wrap(g) for g in found]
+    return [g if g is None or isinstance(g, _Tensor) else wrap(np.asarray(g)) for g in found]
 
 
 def _accumulate_leaf(t: Tensor, g: Any, create_graph: bool, given: set[int]) -> None:
+    old = t._grad
     if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
-        t.grad = wrap(_own(g, given))
-    elif t.grad._ctx is None and t.grad.data.flags.writeable and t.grad.data.shape == g.shape:
-        np.add(t.grad.data, g, out=t.grad.data, casting="unsafe")
+        t._grad = g if old is None else old + g
+    elif old is None:
+        t._grad = wrap(_own(g, given))
+    elif old._ctx is None and old.data.flags.writeable and old.data.shape == g.shape:
+        np.add(old.data, g, out=old.data, casting="unsafe")
     else:
-        t.grad = wrap(t.grad.data + g)
+        t._grad = wrap(np.asarray(old.data + g))
 
 
-def _as_list(x: Any) -> list[Any]:
+def _as_list(x: Any, name: str) -> list[Any]:
     if x is None:
         return []
     if isinstance(x, (_Tensor, np.ndarray, int, float, np.generic)):
         return [x]
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+        raise TypeError(f"grad: {name} must be a Tensor or a sequence of Tensors, got {type(x).__name__}")
     return list(x)
 
 
@@ -385,15 +443,15 @@ def grad(
     returned gradients are differentiable (higher-order derivatives). An input the
     outputs do not depend on is a RuntimeError, or None with `allow_unused=True`.
     """
-    outs = _as_list(outputs)
-    ins = _as_list(inputs)
+    outs = _as_list(outputs, "outputs")
+    ins = _as_list(inputs, "inputs")
     for kind, items in (("outputs", outs), ("inputs", ins)):
         for item in items:
             if not isinstance(item, _Tensor):
                 raise TypeError(f"grad: {kind} must be Tensors, got {type(item).__name__}")
     if not outs or not ins:
         raise ValueError("grad: outputs and inputs must each name at least one Tensor")
-    gouts = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    gouts = _as_list(grad_outputs, "grad_outputs") if grad_outputs is not None else [None] * len(outs)
     if len(gouts) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(gouts)} grad_outputs")
     for i, t in enumerate(ins):

@@ -8,13 +8,27 @@ from typing import Any
 import numpy as np
 
 from .engine import named_scope
-from .ops import Linear, SoftmaxCrossEntropy
+from .ops import Linear, SoftmaxCrossEntropy, Where
 from .targets import Targets, prepare_targets
-from .tensor import Tensor
+from .tensor import Tensor, get_default_dtype
 
 
 def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise `a` where `condition` else `b` (numpy broadcasting); differentiable in
+    `a` and `b` (the gradient goes to the chosen side only), not in `condition`."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != bool:
+        raise TypeError(f"where: condition must be a bool array, got dtype {cond.dtype}")
+    a_t, b_t = _tensor(a), _tensor(b)
+    if not isinstance(a, Tensor) and isinstance(b, Tensor):
+        a_t = b_t._operand(a)
+    if not isinstance(b, Tensor) and isinstance(a, Tensor):
+        b_t = a_t._operand(b)
+    return Where.apply(a_t, b_t, cond=cond)
 
 
 # ----------------------------------------------------------------------------- activations
@@ -66,7 +80,18 @@ def _reduce(losses: Tensor, reduction: str, denominator: float) -> Tensor:
     if reduction == "none":
         return losses
     total = losses.sum()
-    return total / denominator if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    # a mean over zero weight is nan (PyTorch); the nan is a constant, so the gradient
+    # stays the sum's (zero), as the fused op's does, and no nan reaches the weights
+    return total / denominator if denominator else total + Tensor(np.asarray(np.nan, dtype=total.dtype))
+
+
+def _float_logits(x: Any) -> Tensor:
+    """Logits as a float Tensor: integer/bool logits compute in the default float dtype
+    (the policy of every float-valued op), so the fused and composed paths agree."""
+    x = _tensor(x)
+    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
 
 
 def softmax_cross_entropy(
@@ -86,7 +111,7 @@ def softmax_cross_entropy(
     `weight` (C,), `ignore_index` and `label_smoothing` mean what they mean in PyTorch.
     Differentiable in `logits` (twice: the backward supports create_graph=True).
     """
-    logits = _tensor(logits)
+    logits = _float_logits(logits)
     targets = prepare_targets(logits.shape, logits.dtype, target, weight, ignore_index,
                               label_smoothing, reduction, op="softmax_cross_entropy")
     return SoftmaxCrossEntropy.apply(logits, targets=targets, reduction=reduction)
@@ -113,14 +138,17 @@ def cross_entropy(
 def _composed_cross_entropy(
     logits: Any, target: Any, reduction: str, label_smoothing: float, ignore_index: int | None, weight: Any
 ) -> Tensor:
-    logits = _tensor(logits)
+    logits = _float_logits(logits)
     # a probability target that requires grad is differentiated too (composed path only)
     grad_target = isinstance(target, Tensor) and target.requires_grad
     targets = prepare_targets(
         logits.shape, logits.dtype, target.detach() if grad_target else target, weight,
         ignore_index, label_smoothing, reduction, op="cross_entropy",
     )
-    log_probs = _as_rows(log_softmax(logits, axis=-1), targets.classes)
+    rows_in = _as_rows(logits, targets.classes)
+    if targets.valid is not None:  # ignored rows count as zeros: their inf/nan can't leak
+        rows_in = where(targets.valid[:, None] > 0, rows_in, 0.0)
+    log_probs = log_softmax(rows_in, axis=-1)
     if targets.index is None:  # probabilities: -sum_c w_c q_c log p_c
         q = Tensor(targets.soft)
         if grad_target:
@@ -165,12 +193,15 @@ def nll_loss(
 
     `log_probs`: (*, C); `target`: integer indices of shape (*). "mean" divides by the
     summed weights of the rows not ignored (PyTorch). Differentiable in `log_probs`."""
-    log_probs = _tensor(log_probs)
+    log_probs = _float_logits(log_probs)
     targets = prepare_targets(log_probs.shape, log_probs.dtype, target, weight, ignore_index,
                               0.0, reduction, op="nll_loss")
     if targets.index is None:
         raise TypeError("nll_loss: target must hold integer class indices")
-    rows = _nll_rows(_as_rows(log_probs, targets.classes), targets)
+    rows_in = _as_rows(log_probs, targets.classes)
+    if targets.valid is not None:  # ignored rows count as zeros: their inf/nan can't leak
+        rows_in = where(targets.valid[:, None] > 0, rows_in, 0.0)
+    rows = _nll_rows(rows_in, targets)
     return _reduce(_reshaped(rows, targets.lead_shape), reduction, targets.denominator)
 
 
@@ -202,5 +233,10 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str
         )
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"binary_cross_entropy_with_logits: bad reduction {reduction!r}")
-    losses = x.relu() - x * y + ((-x.abs()).exp() + 1).log()
+    # x [x >= 0] - x y + log(1 + exp(-|x|)), with the masks held constant (|x| = x s): the
+    # gradient is sigmoid(x) - y everywhere, 0.5 - y at x = 0 (relu's and abs's slope 0 at
+    # the kink would give -y there), and exp never sees a positive argument.
+    positive = x.data >= 0
+    sign = Tensor(np.where(positive, 1, -1).astype(x.dtype))
+    losses = x * (Tensor(positive.astype(x.dtype)) - y) + ((-(x * sign)).exp() + 1).log()
     return losses if reduction == "none" else losses.mean() if reduction == "mean" else losses.sum()

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import tensor as tensor_module
 from .engine import Function
 from .tensor import Tensor
 
@@ -28,6 +29,24 @@ def _exp(a: Any) -> Any:
 
 def _log(a: Any) -> Any:
     return a.log() if isinstance(a, Tensor) else np.log(a)
+
+
+def _where(cond: np.ndarray, a: Any, b: Any) -> Any:
+    """where(cond, a, b) for a constant mask; recorded (`Where`) when a or b is a Tensor."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        like = a if isinstance(a, Tensor) else b
+        return Where.apply(_constant(a, like.dtype), _constant(b, like.dtype), cond=cond)
+    return np.where(cond, a, b)
+
+
+def _constant(a: Any, dtype: np.dtype) -> Tensor:
+    return a if isinstance(a, Tensor) else Tensor(np.asarray(a, dtype=dtype))
+
+
+def _floating(x: np.ndarray) -> np.ndarray:
+    """The dtype policy of float-valued ops: bool/integer input computes in the default
+    float dtype (as PyTorch; numpy would pick float16 or float64 by the integer's width)."""
+    return x if x.dtype.kind == "f" else x.astype(tensor_module.get_default_dtype())
 
 
 def _broadcast_to(a: Any, shape: tuple[int, ...]) -> Any:
@@ -82,7 +101,7 @@ class Div(Function):
     name = "div"
 
     def forward(self, x, y):
-        return x / y
+        return _floating(x) / _floating(y)
 
     def backward(self, g, out, x, y):  # d(x / y) = dx / y - (x / y^2) dy
         gx = g / y
@@ -97,31 +116,40 @@ class Pow(Function):
 
     def forward(self, x, exponent):
         self.exponent = exponent
+        if x.dtype.kind != "f" and (exponent < 0 or exponent != int(exponent)):
+            x = _floating(x)  # a float-valued power of integers
         return x**exponent
 
-    def backward(self, g, out, x):  # d x^c = c x^(c-1) dx
+    def backward(self, g, out, x):  # d x^c = c x^(c-1) dx, and 0 for c = 0 (even at x = 0)
         c = self.exponent
+        if c == 0:
+            return (g * 0 if isinstance(g, Tensor) else np.zeros_like(g),)
         return (g * (c * x ** (c - 1)),)
 
 
 class PowTensor(Function):
-    """x ** y with y a tensor; the gradient for y needs a non-negative base."""
+    """x ** y with y a tensor. PyTorch's numbers at the special points: d/dx is 0 where
+    y = 0; d/dy is 0 where x = 0 and y >= 0, -inf where x = 0 and y < 0, nan for x < 0."""
 
     __slots__ = ()
     name = "pow"
 
     def forward(self, x, y):
+        if x.dtype.kind != "f" and (y.dtype.kind == "f" or np.any(y < 0)):
+            x = _floating(x)
         return x**y
 
     def backward(self, g, out, x, y):  # d x^y = y x^(y-1) dx + x^y log(x) dy
-        gx = g * y * x ** (y - 1) if self.needs_grad[0] else None
-        gy = None
+        gx = gy = None
+        if self.needs_grad[0]:
+            y_zero = _value(y) == 0  # (y itself is swapped out there, so every order stays finite)
+            y_safe = _where(y_zero, 1, y)
+            gx = _where(y_zero, 0, g * y_safe * x ** (y_safe - 1))
         if self.needs_grad[1]:
-            base = _value(x)
-            if np.any(base < 0):
-                raise ValueError(f"pow: the exponent's gradient needs a base >= 0, got min {base.min()}")
-            # log(0) is taken as 0 here: 0^y has zero slope in y (as PyTorch)
-            gy = g * out * (_log(x) if isinstance(x, Tensor) else np.log(np.where(base > 0, base, 1)))
+            x_flat = (_value(x) == 0) & (_value(y) >= 0)  # 0^y is flat in y there
+            x_safe = _where(x_flat, 1, x)
+            with np.errstate(invalid="ignore", divide="ignore"):  # log(x < 0) = nan, as PyTorch
+                gy = _where(x_flat, 0, g * out * _log(x_safe))
         return gx, gy
 
 
@@ -201,7 +229,7 @@ class Exp(Function):
     name = "exp"
 
     def forward(self, x):
-        return np.exp(x)
+        return np.exp(_floating(x))
 
     def backward(self, g, out, x):  # d exp(x) = exp(x) dx
         return (g * out,)
@@ -212,7 +240,7 @@ class Log(Function):
     name = "log"
 
     def forward(self, x):
-        return np.log(x)
+        return np.log(_floating(x))
 
     def backward(self, g, out, x):  # d log(x) = dx / x
         return (g / x,)
@@ -234,6 +262,7 @@ class Sigmoid(Function):
     name = "sigmoid"
 
     def forward(self, x):
+        x = _floating(x)
         e = np.exp(-np.abs(x))  # stable on both sides: never exp of a large positive
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
@@ -246,7 +275,7 @@ class Tanh(Function):
     name = "tanh"
 
     def forward(self, x):
-        return np.tanh(x)
+        return np.tanh(_floating(x))
 
     def backward(self, g, out, x):  # d tanh(x) = (1 - tanh^2) dx
         return (g * (1 - out * out),)
@@ -304,6 +333,21 @@ class Transpose(Function):
 
     def backward(self, g, out, x):  # transpose back by the inverse permutation
         return (g.transpose(self.inverse),)
+
+
+class Where(Function):
+    """where(cond, a, b) with a constant bool mask `cond` (not differentiable)."""
+
+    __slots__ = ("cond",)
+    name = "where"
+
+    def forward(self, a, b, cond):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, g, out, a, b):  # d where(c, a, b) = where(c, da, 0) + where(c, 0, db)
+        need_a, need_b = self.needs_grad
+        return (_where(self.cond, g, 0) if need_a else None), (_where(self.cond, 0, g) if need_b else None)
 
 
 class Cast(Function):
@@ -393,6 +437,8 @@ class SoftmaxCrossEntropy(Function):
         self.targets, self.reduction = targets, reduction
         if x.ndim != 2:
             x = x.reshape(-1, x.shape[-1])
+        if targets.valid is not None:  # ignored rows count as zeros: their inf/nan can't leak
+            x = np.where(targets.valid[:, None] > 0, x, 0)
         z = x - np.maximum.reduce(x, axis=-1, keepdims=True)  # z = x - max(x) <= 0
         if targets.soft is not None:
             weighted_z = np.einsum("ij,ij->i", z, targets.soft)  # sum_c w_c q_ic z_ic
@@ -412,20 +458,25 @@ class SoftmaxCrossEntropy(Function):
         if reduction == "none":
             return losses.reshape(targets.lead_shape)
         total_loss = np.add.reduce(losses)
-        return np.asarray(total_loss / targets.denominator if reduction == "mean" else total_loss)
+        if reduction == "sum":
+            return np.asarray(total_loss)
+        return np.asarray(total_loss / targets.denominator if targets.denominator else np.nan, dtype=x.dtype)
 
     def backward(self, g, out, x):  # d loss / dz_ij = p_ij sum_c(w_c q_ic) - w_j q_ij
         t = self.targets
         m = math.prod(t.lead_shape)
         if self.reduction == "none":
             scale = g.reshape(m, 1)
+        elif self.reduction == "mean":  # a mean over zero weight: nan loss, zero gradient
+            scale = g / t.denominator if t.denominator else g * 0
         else:
-            scale = g / t.denominator if self.reduction == "mean" else g
+            scale = g
         row_total = None if t.row_total is None else t.row_total.reshape(m, 1)
         if isinstance(x, Tensor):  # recorded backward: p from the differentiable softmax
             from .functional import softmax
 
-            p = softmax(x.reshape(m, t.classes))
+            rows = x.reshape(m, t.classes)
+            p = softmax(rows if t.valid is None else _where(t.valid[:, None] > 0, rows, 0))
             p_scaled = p if row_total is None else p * row_total
             return (((p_scaled - t.dense()) * scale).reshape(x.shape),)
         grad = self.saved * (scale if row_total is None else row_total * scale)

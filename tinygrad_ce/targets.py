@@ -52,10 +52,20 @@ class Targets:
         return full
 
 
-def _as_array(value: Any) -> np.ndarray:
+def _as_array(value: Any, op: str, argument: str) -> np.ndarray:
+    """`value` (Tensor, ndarray, list, number) as a numeric ndarray, or a clear error."""
     from .tensor import Tensor
 
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    if isinstance(value, Tensor):
+        return value.data
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{op}: {argument} is not a numeric array: {err}") from None
+    if array.dtype.kind not in "biuf":
+        kind = type(value).__name__
+        raise TypeError(f"{op}: {argument} must hold numbers, got {kind} of dtype {array.dtype}")
+    return array
 
 
 def prepare_targets(
@@ -71,8 +81,14 @@ def prepare_targets(
     """Check the arguments of a cross-entropy call and compute its coefficients."""
     from .tensor import Tensor
 
-    if reduction not in REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, (int, float, np.floating)):
+        raise TypeError(f"{op}: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    if ignore_index is not None and (
+        isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, (int, np.integer))
+    ):
+        raise TypeError(f"{op}: ignore_index must be an int or None, got {ignore_index!r}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     if len(logits_shape) < 1:
@@ -85,12 +101,12 @@ def prepare_targets(
     lead, classes = tuple(logits_shape[:-1]), logits_shape[-1]
     dtype = np.dtype(dtype)
     rows = math.prod(lead)
-    y = _as_array(target)
+    y = _as_array(target, op, "target")
     e = float(label_smoothing)
 
     w = None
     if weight is not None:
-        w = _as_array(weight)
+        w = _as_array(weight, op, "weight")
         if w.shape != (classes,):
             raise ValueError(
                 f"{op}: weight must have shape ({classes},) for logits of shape "
@@ -105,6 +121,8 @@ def prepare_targets(
                 f"{tuple(logits_shape)}, got {y.shape}"
             )
         index = y.reshape(rows)
+        if index.dtype.itemsize < 8:  # narrow ints: widen, so the unsigned range check below holds
+            index = index.astype(np.int64 if index.dtype.kind == "i" else np.uint64)
         ignored = index == ignore_index if ignore_index is not None else None
         # one reduction checks both ends: viewed as unsigned, a negative index is huge
         unsigned = index.view(f"u{index.itemsize}") if index.dtype.kind == "i" else index

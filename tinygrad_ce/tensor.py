@@ -28,16 +28,88 @@ def get_default_dtype() -> np.dtype:
     return _default_dtype
 
 
+NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+
+
+def as_dtype(dtype: Any, owner: str, argument: str = "dtype") -> np.dtype:
+    """`dtype` as a numeric numpy dtype, or a TypeError naming `owner` and `argument`."""
+    try:
+        result = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: {argument}={dtype!r} is not a numpy dtype") from None
+    if result.kind not in NUMERIC_KINDS:
+        raise TypeError(
+            f"{owner}: {argument}={dtype!r} is not a numeric dtype "
+            "(expected bool, an integer or a float dtype)"
+        )
+    return result
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    if dtype is not None:
+        dtype = as_dtype(dtype, "Tensor")
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):  # numpy data keeps its dtype
-        data = np.asarray(data)
-        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
-    array = np.asarray(data, dtype=dtype)
+        array = np.asarray(data)
+        if array.dtype.kind not in NUMERIC_KINDS:
+            raise TypeError(
+                f"Tensor: data of dtype {array.dtype} is not numeric (expected bool, integer or float data)"
+            )
+        return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (ValueError, TypeError, OverflowError) as err:
+        kind = type(data).__name__
+        raise ValueError(f"Tensor: cannot make a numeric array from this {kind}: {err}") from None
+    if array.dtype.kind not in NUMERIC_KINDS:
+        raise TypeError(
+            f"Tensor: data must be numbers, nested lists of numbers or an ndarray, got "
+            f"{type(data).__name__} (making dtype {array.dtype})"
+        )
     if dtype is None and array.dtype.kind == "f":  # Python floats become the default dtype
         array = array.astype(_default_dtype, copy=False)
     return array
+
+
+def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """`axis` (None, an int, or a tuple/list of ints) as a tuple of axes in [0, ndim).
+
+    An axis outside [-ndim, ndim) is an `AxisError` naming it and ndim (never wrapped)."""
+    if axis is None:
+        return None
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = []
+    for a in items:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int, a tuple or list of ints, or None; got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise engine.AxisError(
+                f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s) "
+                f"(expected {-ndim}..{ndim - 1})" if ndim else
+                f"{op}: axis {a} is out of range for a 0-d tensor (it has no axes)"
+            )
+        axes.append(int(a) % ndim)
+    if len(set(axes)) != len(axes):
+        raise engine.ShapeError(f"{op}: axis {axis!r} names an axis twice")
+    return tuple(axes)
+
+
+def _check_flag(value: Any, op: str, argument: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {argument} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_shape(shape: tuple[Any, ...], op: str, allow_minus_one: bool = False) -> tuple[int, ...]:
+    for n in shape:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{op}: shape must be ints, got {shape!r}")
+        if n < (-1 if allow_minus_one else 0):
+            raise ValueError(f"{op}: shape {shape!r} has a negative size {n}")
+    if allow_minus_one and sum(n == -1 for n in shape) > 1:
+        raise ValueError(f"{op}: shape {shape!r} may have at most one -1")
+    return tuple(int(n) for n in shape)
 
 
 class Tensor:
@@ -48,7 +120,7 @@ class Tensor:
     and is not copied. Integer and bool data stay as they are and cannot require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_seq", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_ctx", "_seq", "__weakref__")
     __array_ufunc__ = None  # `ndarray op Tensor` defers to the Tensor's reflected operator
 
     def __init__(
@@ -59,20 +131,42 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         array = _to_array(data, dtype)
-        if array.dtype == object:
-            raise TypeError(f"Tensor: cannot make a numeric array from {type(data).__name__}")
-        if requires_grad and array.dtype.kind not in "fc":
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"Tensor: requires_grad must be True or False, got {requires_grad!r}")
+        if requires_grad and array.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad, got dtype "
                 f"{array.dtype}; convert first, e.g. Tensor(data, dtype=np.float32, "
                 "requires_grad=True)"
             )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self.data: np.ndarray = array
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self.name: str | None = name
         self._ctx: engine.Function | None = None
         self._seq = -1  # leaves come last in the backward order (see engine._toposort)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (a Tensor of this tensor's shape and dtype), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is not None:
+            if isinstance(value, np.ndarray):
+                value = Tensor(value)
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: must be a Tensor, an ndarray or None, got {type(value).__name__}")
+            if value.shape != self.data.shape:
+                raise ValueError(f"grad: assigned gradient has shape {value.shape} but the tensor has shape "
+                                 f"{self.data.shape}")
+            if value.dtype != self.data.dtype:
+                raise TypeError(f"grad: assigned gradient has dtype {value.dtype} but the tensor has dtype "
+                                f"{self.data.dtype}")
+        self._grad = value
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -130,11 +224,12 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place on a leaf and return self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        _check_flag(requires_grad, "requires_grad_", "requires_grad")
+        if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad_: dtype {self.data.dtype} cannot require grad")
         if not self.is_leaf:
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad")
-        self.requires_grad = requires_grad
+        self.requires_grad = bool(requires_grad)
         return self
 
     def zero_grad(self) -> None:
@@ -174,7 +269,11 @@ class Tensor:
             if kind == "f" or (kind in "iu" and isinstance(other, int)):
                 return Tensor(np.asarray(other, dtype=self.data.dtype))
             return Tensor(np.asarray(other, dtype=np.result_type(self.data.dtype, other)))
-        return Tensor(other)
+        try:
+            return Tensor(other)
+        except (TypeError, ValueError) as err:
+            shown = repr(other) if len(repr(other)) <= 60 else type(other).__name__
+            raise type(err)(f"operand {shown} cannot be combined with a Tensor: {err}") from None
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Operand) -> Tensor:
@@ -229,19 +328,24 @@ class Tensor:
     # Not differentiable: they return bool tensors. `==` keeps Python's identity meaning
     # (Tensors are dict keys in the engine); compare values with `np.asarray(a) == b`.
     def __lt__(self, other: Operand) -> Tensor:
-        return Tensor(self.data < np.asarray(other))
+        return Tensor(self.data < self._operand(other).data)
 
     def __le__(self, other: Operand) -> Tensor:
-        return Tensor(self.data <= np.asarray(other))
+        return Tensor(self.data <= self._operand(other).data)
 
     def __gt__(self, other: Operand) -> Tensor:
-        return Tensor(self.data > np.asarray(other))
+        return Tensor(self.data > self._operand(other).data)
 
     def __ge__(self, other: Operand) -> Tensor:
-        return Tensor(self.data >= np.asarray(other))
+        return Tensor(self.data >= self._operand(other).data)
 
     def argmax(self, axis: int | None = None) -> Tensor:
         """Index of the maximum (an integer tensor; not differentiable)."""
+        if isinstance(axis, (tuple, list)):
+            raise TypeError(f"argmax: axis must be an int or None, got {axis!r}")
+        normalize_axis(axis, self.data.ndim, "argmax")
+        if self.data.size == 0:
+            raise ValueError(f"argmax: the tensor of shape {self.shape} is empty")
         return Tensor(np.asarray(self.data.argmax(axis=axis)))
 
     # ------------------------------------------------------------------ elementwise
@@ -261,19 +365,27 @@ class Tensor:
         return _tanh(self)
 
     def abs(self) -> Tensor:
-        """|x|, composed as relu(x) + relu(-x) (gradient 0 at 0)."""
-        return self.relu() + (-self).relu()
+        """|x|, composed as x * sign(x) with the sign held constant: gradient sign(x), 0 at 0
+        (as PyTorch). Integer tensors give numpy's abs (not differentiable)."""
+        if self.data.dtype.kind != "f":
+            return Tensor(np.abs(self.data))
+        return self * Tensor(np.sign(self.data))
 
     def sqrt(self) -> Tensor:
         return self**0.5
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+        """Sum over `axis` (None: all; an int, tuple or list); differentiable."""
+        return ops.Sum.apply(self, axis=normalize_axis(axis, self.data.ndim, "sum"),
+                             keepdims=_check_flag(keepdims, "sum", "keepdims"))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum; tied maxima share the gradient equally (like PyTorch's amax)."""
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+        if self.data.size == 0:
+            raise ValueError(f"max: the tensor of shape {self.shape} is empty (a maximum needs elements)")
+        return ops.Max.apply(self, axis=normalize_axis(axis, self.data.ndim, "max"),
+                             keepdims=_check_flag(keepdims, "max", "keepdims"))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Composed: sum / count."""
@@ -289,17 +401,28 @@ class Tensor:
         """Reshape; takes `reshape(2, 3)` or `reshape((2, 3))`, one dim may be -1."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops.Reshape.apply(self, shape=shape)
+        return ops.Reshape.apply(self, shape=_check_shape(shape, "reshape", allow_minus_one=True))
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute axes (any permutation); no arguments reverses them."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return ops.Transpose.apply(self, axes=axes or None)
+        if not axes:
+            return ops.Transpose.apply(self, axes=None)
+        perm = normalize_axis(axes, self.data.ndim, "transpose")
+        if perm is None or len(perm) != self.data.ndim:
+            raise engine.ShapeError(
+                f"transpose: axes {axes!r} are not a permutation of the {self.data.ndim} axes")
+        return ops.Transpose.apply(self, axes=perm)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Exchange two axes (numpy's swapaxes); differentiable."""
+        (a,) = normalize_axis(axis1, self.data.ndim, "swapaxes") or (None,)
+        (b,) = normalize_axis(axis2, self.data.ndim, "swapaxes") or (None,)
+        if a is None or b is None:
+            raise TypeError(f"swapaxes: axis1 and axis2 must be ints, got {axis1!r} and {axis2!r}")
         perm = list(range(self.ndim))
-        perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+        perm[a], perm[b] = perm[b], perm[a]
         return self.transpose(perm)
 
     @property
@@ -309,12 +432,20 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy in another dtype; differentiable (the gradient is cast back)."""
-        if np.dtype(dtype) == self.data.dtype:
+        dtype = as_dtype(dtype, "astype")
+        if dtype == self.data.dtype:
             return self
-        return ops.Cast.apply(self, dtype=np.dtype(dtype))
+        if dtype.kind != "f":  # bool/integer results are not differentiable
+            return Tensor(self.data.astype(dtype))
+        return ops.Cast.apply(self, dtype=dtype)
 
     def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
-        return ops.BroadcastTo.apply(self, shape=tuple(shape))
+        """A broadcast view of shape `shape` (numpy's rules); the gradient is summed back."""
+        if isinstance(shape, (int, np.integer)):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(f"broadcast_to: shape must be a tuple of ints, got {shape!r}")
+        return ops.BroadcastTo.apply(self, shape=_check_shape(tuple(shape), "broadcast_to"))
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=index)
