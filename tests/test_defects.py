@@ -285,9 +285,43 @@ def test_no_grad_decorator_is_re_entrant_in_recursion():
 # ----------------------------------------------------------------------------- grad assignment
 def test_hand_set_grad_of_another_shape_is_refused():
     p = Tensor(np.zeros(3), requires_grad=True)
-    with pytest.raises(ValueError, match=r"assigned gradient has shape \(2,\) but the tensor has shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"gradient has shape \(2,\) but the tensor has shape \(3,\)"):
         p.grad = Tensor(np.zeros(2))
     with pytest.raises(TypeError, match="grad: must be a Tensor"):
         p.grad = [0.0, 0.0, 0.0]
     p.grad = np.ones(3)
     np.testing.assert_array_equal(p.grad.data, np.ones(3))
+
+
+# ----------------------------------------------------------------------------- engine guard
+def test_a_wrongly_shaped_gradient_from_an_op_is_an_error_naming_the_op():
+    from tinygrad_ce.engine import Function
+
+    class Broken(Function):
+        __slots__ = ()
+        name = "broken"
+
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, g, out, x):
+            return (g[:1],)
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"backward of 'broken'.*shape \(3,\).*got shape \(1,\)"):
+        Broken.apply(x).sum().backward()
+
+
+# ----------------------------------------------------------------------------- Tensor()
+@pytest.mark.parametrize("data", [
+    "abc", b"abc", np.array(["a"]), np.array(["2020-01-01"], dtype="M8[D]"), [1, "a"], [[1, 2], [3]], None,
+    np.array([1], dtype=object),
+])
+def test_tensor_refuses_non_numeric_data(data):
+    with pytest.raises((TypeError, ValueError), match="Tensor"):
+        Tensor(data)
+
+
+def test_astype_to_an_unknown_dtype_names_it():
+    with pytest.raises(TypeError, match="astype: dtype='foo' is not a numpy dtype"):
+        Tensor([1.0]).astype("foo")

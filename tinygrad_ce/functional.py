@@ -13,8 +13,15 @@ from .targets import Targets, prepare_targets
 from .tensor import Tensor, get_default_dtype
 
 
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor(x: Any, op: str = "", argument: str = "input", dtype: Any = None) -> Tensor:
+    """`x` as a Tensor; a bad value is an error naming the function and the argument."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x if dtype is None or isinstance(x, np.ndarray) else np.asarray(x), dtype=dtype)
+    except (TypeError, ValueError) as err:
+        prefix = f"{op}: {argument}" if op else argument
+        raise type(err)(f"{prefix}: {err}") from None
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -212,7 +219,7 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     `pred` and `target` must have the same shape (no silent broadcasting);
     differentiable in both."""
     pred = _tensor(pred)
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=pred.dtype)
+    target = _tensor(target, "mse_loss", "target", dtype=pred.dtype)
     if pred.shape != target.shape:
         raise ValueError(f"mse_loss: pred has shape {pred.shape} but target has shape {target.shape}")
     if reduction not in ("mean", "sum", "none"):
@@ -226,7 +233,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable for any
     logit: max(x, 0) - x y + log(1 + exp(-|x|)). Same shapes required; differentiable."""
     x = _tensor(logits)
-    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=x.dtype)
+    y = _tensor(target, "binary_cross_entropy_with_logits", "target", dtype=x.dtype)
     if x.shape != y.shape:
         raise ValueError(
             f"binary_cross_entropy_with_logits: logits have shape {x.shape} but target has shape {y.shape}"

@@ -83,7 +83,8 @@ def prepare_targets(
 
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, (int, float, np.floating)):
+    number = (int, float, np.floating)
+    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, number):
         raise TypeError(f"{op}: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
     if ignore_index is not None and (
         isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index, (int, np.integer))

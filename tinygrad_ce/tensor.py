@@ -17,7 +17,7 @@ _default_dtype: np.dtype = np.dtype(np.float32)
 def set_default_dtype(dtype: Any) -> None:
     """Set the float dtype of Tensors made from Python numbers and lists (float32 or float64)."""
     global _default_dtype
-    dtype = np.dtype(dtype)
+    dtype = as_dtype(dtype, "set_default_dtype")
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: expected a float dtype, got {dtype}")
     _default_dtype = dtype
@@ -157,7 +157,7 @@ class Tensor:
     def grad(self, value: Any) -> None:
         if value is not None:
             if isinstance(value, np.ndarray):
-                value = Tensor(value)
+                value = Tensor(value) if value.dtype.kind in NUMERIC_KINDS else value
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad: must be a Tensor, an ndarray or None, got {type(value).__name__}")
             if value.shape != self.data.shape:
