@@ -183,7 +183,7 @@ def test_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", crash)
+    monkeypatch.setattr(np.lib.format, "write_array", crash)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(path, model, opt, epoch=2)
     assert path.read_bytes() == original and os.listdir(tmp_path) == ["ckpt.npz"]

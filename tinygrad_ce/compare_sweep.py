@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 from . import functional as F
 from .compare import Difference, _json_ready
 from .engine import grad
+from .io import atomic_write
 from .tensor import Tensor
 
 __all__ = ["make_logits", "SweepRow", "sweep", "format_sweep", "plot_sweep"]
@@ -177,13 +177,6 @@ def plot_sweep(rows: Sequence[SweepRow], path: str | os.PathLike[str], title: st
         ax.set_title(title, fontsize=10)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format=fmt, dpi=110)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format=fmt, dpi=110)
     return path

@@ -1,9 +1,10 @@
 """Write a `study.StudyResult` to a folder: CSV, JSON, a Markdown table and PNG plots.
 
-Every file is written atomically (a temporary file in the same folder, then
-`os.replace`), so an interrupted run never leaves a half-written file. The plots need
-matplotlib (optional: without it the data files are still written and the returned
-note says so); it is imported lazily and drawn with the Agg backend.
+Every file is written atomically (`tinygrad_ce.io.atomic_write`: a temporary file in
+the same folder, then a rename), so an interrupted run never leaves a half-written file.
+The plots need matplotlib (optional: without it the data files are still written and the
+returned note says so); it is imported lazily, and the figures are `matplotlib.figure.Figure`
+objects drawn with Agg, so pyplot's global state and backend are left alone.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .io import atomic_write
 from .study import VARIANTS, StudyResult, fused_unfused_agree, fused_unfused_gradients_agree
 
 COLORS = {
@@ -93,19 +93,10 @@ def agreement_line(result: StudyResult) -> str:
 
 # ----------------------------------------------------------------------------- files
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically, making its folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path, "wb") as handle:
+        handle.write(data)
 
 
 def _csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
@@ -189,16 +180,12 @@ def write_results(
     put(out / "results.json", json.dumps(results_dict(result), indent=1).encode())
     put(out / "summary.md", markdown_table(result).encode())
     try:
-        import matplotlib
+        import matplotlib.figure  # noqa: F401  (the plots below import Figure from it)
     except ImportError:
         return written, "matplotlib is not installed: plots skipped (pip install matplotlib)"
-    matplotlib.use("Agg", force=True)
     for name, figure in _figures(result):
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
         put(images / f"study-{name}.png", buffer.getvalue())
     return written, ""
 
@@ -212,9 +199,10 @@ def _figures(result: StudyResult) -> list[tuple[str, Any]]:
 
 
 def _curves(result: StudyResult, dataset: str) -> Any:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    figure, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    figure = Figure(figsize=(11, 4))
+    loss_ax, acc_ax = figure.subplots(1, 2)
     for variant, label in VARIANTS.items():
         runs = result.runs_of(dataset, variant)
         style = {"color": COLORS[variant], "linewidth": 1.8, **STYLES.get(variant, {})}
@@ -242,9 +230,10 @@ def _curves(result: StudyResult, dataset: str) -> Any:
 
 
 def _gradient_vs_probability(result: StudyResult) -> Any:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    figure, (sweep_ax, sample_ax) = plt.subplots(1, 2, figsize=(12, 4.6))
+    figure = Figure(figsize=(12, 4.6))
+    sweep_ax, sample_ax = figure.subplots(1, 2)
     for variant, label in SWEEP_LABELS.items():
         curve = result.sweep[variant]
         for ax in (sweep_ax, sample_ax):
@@ -285,10 +274,11 @@ def _gradient_vs_probability(result: StudyResult) -> Any:
 
 
 def _first_layer_grad(result: StudyResult) -> Any:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     datasets = result.datasets()
-    figure, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 4), squeeze=False)
+    figure = Figure(figsize=(5.5 * len(datasets), 4))
+    axes = figure.subplots(1, len(datasets), squeeze=False)
     for ax, dataset in zip(axes[0], datasets):
         for variant, label in VARIANTS.items():
             run = result.runs_of(dataset, variant)[0]

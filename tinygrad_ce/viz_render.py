@@ -4,10 +4,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import graphviz
+
+from .io import atomic_path, atomic_write
 
 __all__ = ["render", "GraphvizNotFoundError", "FORMATS"]
 
@@ -22,23 +23,10 @@ class GraphvizNotFoundError(RuntimeError):
     """Graphviz's `dot` program is not installed (the DOT source was still written)."""
 
 
-def _temp_next_to(path: Path) -> str:
-    """A new empty file in `path`'s directory (same filesystem, for os.replace), mode 0o644."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    return tmp
-
-
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = _temp_next_to(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Replace `path` with `data` atomically."""
+    with atomic_write(path, "wb") as f:
+        f.write(data)
 
 
 def render(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | None = None) -> Path:
@@ -69,15 +57,10 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | 
             f"the DOT source was written to {dot_path}; {INSTALL_HINT}, "
             f"then run: dot -T{fmt} {dot_path} -o {path}"
         )
-    tmp = _temp_next_to(path)
-    try:
+    with atomic_path(path) as tmp:
         done = subprocess.run([dot, f"-T{fmt}", str(dot_path), "-o", tmp], capture_output=True, text=True)
         if done.returncode != 0:
             lines = done.stderr.strip().splitlines()
             why = lines[-1] if lines else f"exit status {done.returncode}"
             raise RuntimeError(f"render: dot failed on {dot_path}: {why}")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
