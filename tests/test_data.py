@@ -113,7 +113,7 @@ def test_spiral_geometry_and_blob_centres():
     np.testing.assert_allclose(radius[:50], np.linspace(0, 1, 50), atol=1e-6)
     X, y = blobs(300, centers=np.array([[0.0, 0.0], [20.0, 20.0]]), std=0.5, seed=0)
     np.testing.assert_allclose(X[y == 1].mean(axis=0), [20, 20], atol=0.2)
-    with pytest.raises(ValueError, match="classes >= 2"):
+    with pytest.raises(ValueError, match="classes must be an integer >= 2, got 1"):
         spiral(10, classes=1)
 
 

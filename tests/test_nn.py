@@ -95,10 +95,9 @@ def test_registration_rules():
     net = Net()
     del net.block
     assert not any(name.startswith("block") for name in net.state_dict())
-    with pytest.raises(ValueError, match="contains itself"):
-        loop = nn.Sequential(nn.ReLU())
-        loop.add_module("1", loop)
-        list(loop.named_modules(remove_duplicate=False))
+    loop = nn.Sequential(nn.ReLU())
+    loop.add_module("1", loop)  # a cycle is not entered again, even without remove_duplicate
+    assert [name for name, _ in loop.named_modules(remove_duplicate=False)] == ["", "0"]
 
 
 def test_zero_grad_train_eval_are_recursive():
@@ -230,7 +229,7 @@ def test_linear_matches_formula_and_shape_errors():
     x = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
     expected = x @ lin.weight.data.T + lin.bias.data
     np.testing.assert_allclose(lin(x).data, expected, rtol=1e-6)
-    with pytest.raises(ValueError, match=r"Linear: expected input of shape \(\*, 3\).*got shape \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"Linear: expected input x of shape \(\*, 3\).*got shape \(2, 4\)"):
         lin(np.ones((2, 4)))
     with pytest.raises(ValueError, match="in_features must be a positive integer"):
         nn.Linear(0, 2)
@@ -263,7 +262,7 @@ def test_sequential_indexing_len_iter():
     assert isinstance(seq[1:], nn.Sequential) and list(seq[1:]) == layers[1:]
     with pytest.raises(IndexError, match="index 3 out of range for 3 layers"):
         seq[3]
-    with pytest.raises(TypeError, match="layer 1 is a ufunc, not a nn.Module"):
+    with pytest.raises(TypeError, match=r"layers\[1\] is a ufunc, not a nn.Module"):
         nn.Sequential(nn.ReLU(), np.tanh)
     seq.append(nn.Sigmoid())
     assert len(seq) == 4 and list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
@@ -316,3 +315,98 @@ def test_dropout_only_in_training_and_inverted_scaling():
         model.eval()
         out1, out2 = model(np.ones((2, 3))).data, model(np.ones((2, 3))).data
     np.testing.assert_array_equal(out1, out2)
+
+
+# ----------------------------------------------------------------------------- cycles and depth
+def test_a_module_inside_itself_prints_walks_and_saves():
+    m = nn.Sequential(nn.Linear(2, 2, rng=0))
+    m.me = m  # registered: a Module attribute
+    assert repr(m).splitlines()[-2].strip() == "(me): <same Sequential as the top-level module>"
+    assert [name for name, _ in m.named_modules()] == ["", "0"]
+    assert [name for name, _ in m.named_modules(remove_duplicate=False)] == ["", "0"]
+    assert list(m.state_dict()) == ["0.weight", "0.bias"]
+    m.load_state_dict(m.state_dict())
+    assert m.eval() is m and not m.training and m.num_parameters() == 6
+    m.zero_grad()
+    a, b = nn.Sequential(nn.ReLU()), nn.Sequential(nn.Tanh())
+    a.b, b.a = b, a
+    assert "(a): <same Sequential as the top-level module>" in repr(a)
+    assert [name for name, _ in a.named_modules()] == ["", "0", "b", "b.0"]
+    a.train(False)
+    assert not b.training
+    with pytest.raises(RecursionError, match="contains itself"):
+        a(Tensor([1.0]))
+
+
+def test_a_shared_block_is_printed_once():
+    block = nn.Sequential(nn.Linear(1, 1, rng=0))
+    model = nn.Sequential(block, block)
+    assert "(1): <same Sequential as '0'>" in repr(model)
+    assert list(model.state_dict()) == ["0.0.weight", "0.0.bias", "1.0.weight", "1.0.bias"]  # as in PyTorch
+    wide = nn.ReLU()
+    for _ in range(60):  # 2**60 paths: printing must not follow each one
+        wide = nn.Sequential(wide, wide)
+    assert len(repr(wide).splitlines()) < 200
+
+
+def deep_sequential(depth: int) -> nn.Module:
+    m: nn.Module = nn.Linear(2, 2, rng=0)
+    for _ in range(depth):
+        m = nn.Sequential(m)
+    return m
+
+
+def test_sequentials_nested_1000_deep_work():
+    m = deep_sequential(1000)
+    x = Tensor(np.ones((3, 2), np.float32))
+    out = m(x)
+    assert out.shape == (3, 2)
+    path = [s.name for s in out._ctx.scope.path()]
+    assert len(path) == 1001 and path[-1] == "Linear" and set(path[:-1]) == {"Sequential"}
+    lines = repr(m).splitlines()
+    assert len(lines) == 2001 and lines[1000].strip().startswith("(0): Linear")
+    assert list(m.state_dict()) == [".".join(["0"] * 1000) + ".weight", ".".join(["0"] * 1000) + ".bias"]
+    assert len(list(m.named_modules())) == 1001
+    m.load_state_dict(m.state_dict())
+    m.eval()
+    m.zero_grad()
+    out.sum().backward()
+    assert m.parameters().__next__().grad is not None
+
+
+class Wrap(nn.Module):
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+def test_general_modules_nested_too_deep_say_so():
+    m: nn.Module = nn.Linear(2, 2, rng=0)
+    for _ in range(1000):
+        m = Wrap(m)
+    assert len(repr(m).splitlines()) == 2001
+    message = r"Wrap: modules are nested too deeply to call.*\d+ Module calls deep"
+    with pytest.raises(RecursionError, match=message) as info:
+        m(Tensor(np.ones((1, 2), np.float32)))
+    tb = info.value.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    assert tb.tb_frame.f_code.co_filename == nn.__file__  # raised by nn, not deep inside
+    with tinygrad_ce.named_scope("after"):  # the scope stack was unwound
+        probe = nn.Linear(2, 2, rng=0)(Tensor(np.ones((1, 2), np.float32)))
+    assert [s.name for s in probe._ctx.scope.path()] == ["after", "Linear"]
+
+
+def test_an_unrelated_recursion_error_is_left_alone():
+    def recurse(n):
+        return recurse(n + 1)
+
+    class Recursive(nn.Module):
+        def forward(self, x):
+            return recurse(0)
+
+    with pytest.raises(RecursionError, match="maximum recursion depth exceeded"):
+        Recursive()(Tensor([1.0]))

@@ -2,19 +2,24 @@
 datasets (`spiral`, `moons`, `blobs`), MNIST-format IDX files and scikit-learn's digits.
 
 Every dataset function returns `X` as float32 of shape (N, features) and `y` as int64
-class indices of shape (N,). A `seed` may be an int, a numpy Generator, or None (the
-default Generator of `tinygrad_ce.nn.manual_seed`).
+class indices of shape (N,). A `seed` may be an int >= 0, a numpy Generator, or None
+(the default Generator of `tinygrad_ce.nn.manual_seed`). Every argument is checked
+(`tinygrad_ce._checks`): a bad one is a TypeError/ValueError naming it and its value.
 """
 from __future__ import annotations
 
 import gzip
 import math
 import os
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+from . import _checks as checks
+from ._checks import got
+from .io import open_regular_file
 from .nn import as_generator
 from .tensor import Tensor
 
@@ -39,10 +44,9 @@ class TensorDataset(Dataset):
 
     def __init__(self, *arrays: Any) -> None:
         if not arrays:
-            raise ValueError("TensorDataset: needs at least one array")
-        self.arrays = tuple(np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays)
-        lengths = [a.shape[0] if a.ndim else None for a in self.arrays]
-        if None in lengths or len(set(lengths)) != 1:
+            raise ValueError("TensorDataset: needs at least one array (arrays is empty)")
+        self.arrays = tuple(_samples("TensorDataset", f"arrays[{i}]", a) for i, a in enumerate(arrays))
+        if len({a.shape[0] for a in self.arrays}) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
             raise ValueError(f"TensorDataset: arrays must share their first dimension, got shapes {shapes}")
 
@@ -50,7 +54,22 @@ class TensorDataset(Dataset):
         return self.arrays[0].shape[0]
 
     def __getitem__(self, index: Any) -> tuple[Any, ...]:
-        return tuple(a[index] for a in self.arrays)
+        try:
+            return tuple(a[index] for a in self.arrays)
+        except (IndexError, TypeError, ValueError, OverflowError) as err:
+            message = f"TensorDataset: index {checks.shown(index)} does not fit {len(self)} samples ({err})"
+            raise IndexError(message) from None
+
+
+def _samples(owner: str, name: str, value: Any) -> np.ndarray:
+    """`value` (an array, a Tensor or a list) as an ndarray with a first (sample) axis."""
+    try:
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError) as err:  # ragged lists
+        raise ValueError(f"{owner}: {name} must be an array of samples, got {got(value)}: {err}") from None
+    if array.ndim == 0:
+        raise ValueError(f"{owner}: {name} must be an array of samples (at least 1-D), got {got(value)}")
+    return array
 
 
 class DataLoader:
@@ -70,13 +89,12 @@ class DataLoader:
         seed: Seed = None,
         drop_last: bool = False,
     ) -> None:
-        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
-        if isinstance(dataset, tuple) and len(dataset) == 2:
-            dataset = TensorDataset(*dataset)
-        self.dataset, self.batch_size = dataset, int(batch_size)
-        self.shuffle, self.drop_last = shuffle, drop_last
-        self._rng = as_generator(seed) if shuffle else None
+        self.batch_size = checks.integer("DataLoader", "batch_size", batch_size, low=1)
+        self.shuffle = checks.boolean("DataLoader", "shuffle", shuffle)
+        self.drop_last = checks.boolean("DataLoader", "drop_last", drop_last)
+        rng = as_generator(seed, "DataLoader", "seed")
+        self._rng = rng if self.shuffle else None
+        self.dataset = _check_dataset(dataset)
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -93,8 +111,42 @@ class DataLoader:
                 yield tuple(a[index] for a in arrays)
             else:
                 indices = range(n)[index] if order is None else index
-                samples = [self.dataset[int(i)] for i in indices]
-                yield tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(samples[0])))
+                yield _stack([(int(i), self.dataset[int(i)]) for i in indices])
+
+
+def _check_dataset(dataset: Any) -> Any:
+    """A DataLoader's `dataset`: a pair (X, y) becomes a TensorDataset; anything else
+    must have `len` and integer indexing (a Dataset, a list of samples)."""
+    if isinstance(dataset, tuple) and len(dataset) == 2:
+        try:
+            return TensorDataset(*dataset)
+        except ValueError as err:
+            raise ValueError(f"DataLoader: dataset, a pair (X, y): {err}") from None
+    sized = hasattr(type(dataset), "__len__") and hasattr(type(dataset), "__getitem__")
+    if sized and not isinstance(dataset, (str, bytes, Mapping)):
+        try:
+            len(dataset)
+        except TypeError:  # a 0-d array
+            sized = False
+    if not sized or isinstance(dataset, (str, bytes, Mapping)):
+        raise TypeError(
+            f"DataLoader: dataset must be a Dataset, a sequence of samples or a pair (X, y) of arrays, "
+            f"got {got(dataset)}"
+        )
+    return dataset
+
+
+def _stack(samples: list[tuple[int, Any]]) -> tuple[np.ndarray, ...]:
+    """One batch from (index, sample) pairs: each sample a tuple of arrays, stacked field by field."""
+    first_index, first = samples[0]
+    for i, sample in samples:
+        if not isinstance(sample, (tuple, list)) or len(sample) != len(first):
+            raise TypeError(f"DataLoader: dataset[{i}] must be a tuple (x, y, ...) of arrays as long as "
+                            f"dataset[{first_index}], got {got(sample)}")
+    try:
+        return tuple(np.stack([np.asarray(s[k]) for _, s in samples]) for k in range(len(first)))
+    except ValueError as err:
+        raise ValueError(f"DataLoader: dataset[{first_index}] and the next do not stack: {err}") from None
 
 
 def train_val_split(
@@ -102,15 +154,15 @@ def train_val_split(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into `(X_train, X_val, y_train, y_val)`, with
     round(fraction * N) samples (at least one) held out for validation."""
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _samples("train_val_split", "X", X), _samples("train_val_split", "y", y)
     if X.shape[:1] != y.shape[:1]:
         raise ValueError(f"train_val_split: X has shape {X.shape} but y has shape {y.shape}")
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"train_val_split: fraction must be in (0, 1), got {fraction}")
+    fraction = checks.number("train_val_split", "fraction", fraction, 0.0, 1.0, low_open=True, high_open=True)
+    rng = as_generator(seed, "train_val_split", "seed")
     n_val = max(1, round(fraction * len(X)))
     if n_val >= len(X):
-        raise ValueError(f"train_val_split: {len(X)} samples are too few to hold out {fraction:.0%}")
-    order = as_generator(seed).permutation(len(X))
+        raise ValueError(f"train_val_split: X has {len(X)} samples, too few to hold out fraction={fraction}")
+    order = rng.permutation(len(X))
     val, train = order[:n_val], order[n_val:]
     return X[train], X[val], y[train], y[val]
 
@@ -121,92 +173,153 @@ def spiral(
 ) -> tuple[np.ndarray, np.ndarray]:
     """K interleaved spiral arms in 2-D (CS231n's toy problem): X (n_per_class*K, 2),
     y (n_per_class*K,) in [0, K). `noise` is the std of the jitter on the angle."""
-    if n_per_class < 1 or classes < 2:
-        raise ValueError(f"spiral: need n_per_class >= 1 and classes >= 2, got {n_per_class}, {classes}")
-    rng = as_generator(seed)
-    radius = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)
-    span = 12.0 / classes  # radians per arm: 4 for three classes, as in CS231n
-    base = np.repeat(np.arange(classes) * span, n_per_class) + radius * span
-    angle = base + rng.normal(size=base.shape) * noise
-    X = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1).astype(np.float32)
-    return X, np.repeat(np.arange(classes, dtype=np.int64), n_per_class)
+    n_per_class = checks.integer("spiral", "n_per_class", n_per_class, low=1)
+    classes = checks.integer("spiral", "classes", classes, low=2)
+    noise = checks.number("spiral", "noise", noise, low=0.0)
+    rng = as_generator(seed, "spiral", "seed")
+    with checks.allocating("spiral", f"n_per_class={n_per_class} x classes={classes}"):
+        radius = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)
+        span = 12.0 / classes  # radians per arm: 4 for three classes, as in CS231n
+        base = np.repeat(np.arange(classes) * span, n_per_class) + radius * span
+        angle = base + rng.normal(size=base.shape) * noise
+        X = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1).astype(np.float32)
+        y = np.repeat(np.arange(classes, dtype=np.int64), n_per_class)
+    return _finite("spiral", f"noise={noise}", X), y
 
 
 def moons(n: int = 200, noise: float = 0.1, seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's make_moons, shuffled): X (n, 2),
     y (n,) in {0, 1}; `noise` is the std of Gaussian noise added to each point."""
-    if n < 2:
-        raise ValueError(f"moons: need n >= 2 samples, got {n}")
-    rng = as_generator(seed)
+    n = checks.integer("moons", "n", n, low=2)
+    noise = checks.number("moons", "noise", noise, low=0.0)
+    rng = as_generator(seed, "moons", "seed")
     n_outer = n // 2
-    outer = np.linspace(0, np.pi, n_outer)
-    inner = np.linspace(0, np.pi, n - n_outer)
-    X = np.concatenate([
-        np.stack([np.cos(outer), np.sin(outer)], axis=1),
-        np.stack([1 - np.cos(inner), 0.5 - np.sin(inner)], axis=1),
-    ])
-    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n - n_outer, np.int64)])
-    X = X + rng.normal(scale=noise, size=X.shape)
-    order = rng.permutation(n)
-    return X[order].astype(np.float32), y[order]
+    with checks.allocating("moons", f"n={n}"):
+        outer = np.linspace(0, np.pi, n_outer)
+        inner = np.linspace(0, np.pi, n - n_outer)
+        X = np.concatenate([
+            np.stack([np.cos(outer), np.sin(outer)], axis=1),
+            np.stack([1 - np.cos(inner), 0.5 - np.sin(inner)], axis=1),
+        ])
+        y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n - n_outer, np.int64)])
+        X = X + rng.normal(scale=noise, size=X.shape)
+        order = rng.permutation(n)
+        X, y = X[order].astype(np.float32), y[order]
+    return _finite("moons", f"noise={noise}", X), y
 
 
 def blobs(
     n: int = 300, centers: int | np.ndarray = 3, std: float = 1.0, seed: Seed = None, dim: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters (scikit-learn's make_blobs, shuffled): `centers` is a count
-    (centres drawn uniformly in [-10, 10]^dim) or an array (K, dim). X (n, dim), y (n,)."""
-    rng = as_generator(seed)
-    if np.ndim(centers) == 0:
-        if int(centers) < 1:
-            raise ValueError(f"blobs: centers must be >= 1, got {centers}")
-        means = rng.uniform(-10.0, 10.0, size=(int(centers), dim))
-    else:
-        means = np.asarray(centers, dtype=np.float64)
-        if means.ndim != 2:
-            raise ValueError(f"blobs: centers must be a count or an array (K, dim), got shape {means.shape}")
-    k = len(means)
+    (centres drawn uniformly in [-10, 10]^dim) or an array (K, dim), in which case `dim`
+    is its second axis. X (n, dim), y (n,)."""
+    n = checks.integer("blobs", "n", n, low=1)
+    std = checks.number("blobs", "std", std, low=0.0)
+    dim = checks.integer("blobs", "dim", dim, low=1)
+    rng = as_generator(seed, "blobs", "seed")
+    given = None if checks.is_int(centers) else _centers(centers)
+    k = checks.integer("blobs", "centers", centers, low=1) if given is None else len(given)
     if n < k:
-        raise ValueError(f"blobs: need at least one sample per centre ({k}), got n={n}")
-    y = np.arange(n, dtype=np.int64) % k
-    X = means[y] + rng.normal(scale=std, size=(n, means.shape[1]))
-    order = rng.permutation(n)
-    return X[order].astype(np.float32), y[order]
+        raise ValueError(f"blobs: need at least one sample per centre (centers={k}), got n={n}")
+    with checks.allocating("blobs", f"n={n}, centers={checks.shown(centers)}, dim={dim}"):
+        means = rng.uniform(-10.0, 10.0, size=(k, dim)) if given is None else given
+        y = np.arange(n, dtype=np.int64) % k
+        X = means[y] + rng.normal(scale=std, size=(n, means.shape[1]))
+        order = rng.permutation(n)
+        X, y = X[order].astype(np.float32), y[order]
+    return _finite("blobs", f"std={std} or the centers", X), y
+
+
+def _finite(owner: str, what: str, X: np.ndarray) -> np.ndarray:
+    """`X` if every point is finite in float32; else `what` was too large (a ValueError)."""
+    if np.isfinite(X).all():
+        return X
+    raise ValueError(f"{owner}: the points are not finite in float32 ({what} too large)")
+
+
+def _centers(centers: Any) -> np.ndarray:
+    """blobs' `centers` given as points: a finite float array (K, dim), K, dim >= 1."""
+    try:
+        means = np.asarray(centers)
+    except (TypeError, ValueError):
+        means = np.asarray(None)
+    if isinstance(centers, (bool, np.bool_)) or means.dtype.kind not in "iuf":
+        raise TypeError(f"blobs: centers must be a count (int >= 1) or an array (K, dim), got {got(centers)}")
+    if means.ndim != 2 or 0 in means.shape or not np.isfinite(means).all():
+        raise ValueError(
+            f"blobs: centers must be a count or a finite array (K, dim), got {checks.shown(centers)} "
+            f"of shape {means.shape}"
+        )
+    return means.astype(np.float64)
 
 
 # ----------------------------------------------------------------------------- files
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_GZIP_MAX_RATIO = 1032  # deflate expands at most 1032:1, so a gzip file bounds the size it can hold
+
+
+def _idx_header(stream: Any, path: str) -> tuple[tuple[int, ...], np.dtype, int]:
+    """(dims, dtype, header length) from the start of an IDX stream; ValueError if not IDX."""
+    raw = stream.read(4)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise ValueError(f"load_idx: {path} is not an IDX file (bad magic number {raw[:4].hex() or 'empty'})")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    raw += stream.read(4 * ndim)
+    if len(raw) < header:
+        raise ValueError(f"load_idx: {path}: truncated header ({len(raw)} bytes, {ndim} dims need {header})")
+    dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    return dims, np.dtype(_IDX_TYPES[raw[2]]), header
+
+
+def _read_idx(stream: Any, path: str, size: int, gzipped: bool) -> np.ndarray:
+    """The array in an IDX stream whose file is `size` bytes; its declared size is checked
+    against the file's before the data is read (a gzip stream can hold at most
+    _GZIP_MAX_RATIO times its size), and the read is bounded by the declared size."""
+    dims, dtype, header = _idx_header(stream, path)
+    expected = header + math.prod(dims) * dtype.itemsize  # Python ints: no overflow
+    if gzipped and expected > _GZIP_MAX_RATIO * size:
+        raise ValueError(
+            f"load_idx: {path}: the header declares {expected} bytes (dims {dims}, {dtype.name}), more than "
+            f"{size} bytes of gzip data can hold; truncated or corrupt?"
+        )
+    if not gzipped and size != expected:
+        raise ValueError(
+            f"load_idx: {path}: size {size} bytes does not match the header "
+            f"(dims {dims}, {dtype.name} -> {expected} bytes); truncated or corrupt?"
+        )
+    body = stream.read(expected - header + 1)  # one byte more than declared: excess shows
+    actual = header + len(body)
+    if actual != expected:
+        found = f"more than {expected}" if actual > expected else str(actual)
+        raise ValueError(
+            f"load_idx: {path}: data size {found} bytes does not match the header "
+            f"(dims {dims}, {dtype.name} -> {expected} bytes); truncated or corrupt?"
+        )
+    return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
 
 
 def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file (the MNIST format), gzip-compressed or plain (detected from the
     content, not the name), into an ndarray of its stored shape and native dtype.
 
-    A file that is not IDX (bad magic number or type code), or whose size disagrees with
-    its header, is a ValueError naming the file."""
+    A file that is not IDX (bad magic number or type code), whose size disagrees with
+    its header, or that is not a regular file (a FIFO or device is never opened) is a
+    ValueError naming the file. The declared size is checked against the file's size
+    before anything is allocated, and gzip data is decompressed only up to it."""
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
+    f, size = open_regular_file(path, "load_idx")
+    with f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        if not gzipped:
+            return _read_idx(f, path, size, gzipped)
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
+            with gzip.GzipFile(fileobj=f, mode="rb") as stream:
+                return _read_idx(stream, path, size, gzipped)
+        except (OSError, EOFError, zlib.error) as err:
             raise ValueError(f"load_idx: {path}: corrupt gzip data ({err})") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise ValueError(f"load_idx: {path} is not an IDX file (bad magic number {raw[:4].hex() or 'empty'})")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"load_idx: {path}: truncated header ({len(raw)} bytes, {ndim} dims need {header})")
-    dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if len(raw) != expected:
-        raise ValueError(
-            f"load_idx: {path}: size {len(raw)} bytes does not match the header "
-            f"(dims {dims}, {dtype.name} -> {expected} bytes); truncated or corrupt?"
-        )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
 
 
 _MNIST_FILES = {
@@ -228,6 +341,8 @@ def _find_mnist_file(directory: str, stem: str) -> str:
 def load_mnist(directory: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """MNIST (or Fashion-MNIST) from the four standard IDX files in `directory` (.gz or
     plain): `(X_train, y_train, X_test, y_test)`, X float32 in [0, 1] of shape (N, 784)."""
+    if not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"load_mnist: directory must be a path (str or os.PathLike), got {got(directory)}")
     directory = os.fspath(directory)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"load_mnist: {directory} is not a directory")

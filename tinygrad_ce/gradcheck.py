@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _checks as checks
+from ._checks import got
 from .engine import grad
 from .tensor import Tensor
 
@@ -27,7 +29,9 @@ def gradcheck(
     (float inputs are copied to float64; the caller's tensors are not changed). A
     non-scalar output is reduced with fixed random weights `sum(out * r)`. Returns True,
     or raises `GradcheckError` naming the input, the element and both values.
+    `eps` must be > 0, `atol` and `rtol` >= 0 (finite numbers).
     """
+    inputs = _check_arguments(fn, inputs, eps, atol, rtol)
     args: list[Any] = []
     checked: list[int] = []
     for i, x in enumerate(inputs):
@@ -39,7 +43,7 @@ def gradcheck(
         else:
             args.append(x)
     if not checked:
-        raise ValueError("gradcheck: no input requires grad; pass Tensors with requires_grad=True")
+        raise ValueError("gradcheck: none of the inputs requires grad; pass Tensors with requires_grad=True")
 
     out = fn(*args)
     if not isinstance(out, Tensor):
@@ -70,3 +74,18 @@ def gradcheck(
                     f"atol + rtol * |numeric| = {atol + rtol * abs(numeric):.3g})"
                 )
     return True
+
+
+def _check_arguments(fn: Any, inputs: Any, eps: Any, atol: Any, rtol: Any) -> list[Any]:
+    """gradcheck's arguments, checked; returns `inputs` as a list."""
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be a callable returning a Tensor, got {got(fn)}")
+    if isinstance(inputs, (Tensor, str, bytes)) or not isinstance(inputs, Sequence):
+        raise TypeError(f"gradcheck: inputs must be a list or tuple of fn's arguments, got {got(inputs)}")
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype.kind != "f":
+            raise TypeError(f"gradcheck: inputs[{i}] has dtype {x.dtype}; only real float inputs are checked")
+    checks.number("gradcheck", "eps", eps, low=0.0, low_open=True)
+    checks.number("gradcheck", "atol", atol, low=0.0)
+    checks.number("gradcheck", "rtol", rtol, low=0.0)
+    return list(inputs)

@@ -7,17 +7,83 @@ or let a scheduler (`StepLR`, `CosineAnnealingLR`) do it.
 
 `state_dict()` is a flat dict of numbers and ndarrays (`"lr"`, `"state.3.exp_avg"`, ...)
 that `tinygrad_ce.save` writes as `.npz`; `load_state_dict` checks it against the
-parameters before restoring anything.
+parameters before restoring anything. Hyperparameters are checked the same way in the
+constructors and in `load_state_dict` (`_HYPERPARAMETER_CHECKS`): finite numbers, no
+bools, no NaN.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from . import _checks as checks
+from ._checks import got
 from .tensor import Tensor
+
+
+def _non_negative(owner: str, name: str, value: Any) -> float:
+    return checks.number(owner, name, value, low=0.0)
+
+
+def _betas(owner: str, name: str, value: Any) -> tuple[float, float]:
+    what = "a pair (beta1, beta2) of numbers in [0, 1)"
+    pair = checks.items(owner, name, value, what)
+    if len(pair) != 2:
+        raise TypeError(f"{owner}: {name} must be {what}, got {got(value)}")
+    first, second = (checks.number(owner, f"{name}[{i}]", b, low=0.0, high=1.0, high_open=True)
+                     for i, b in enumerate(pair))
+    return first, second
+
+
+def _any_setting(owner: str, name: str, value: Any) -> Any:
+    """A subclass's own hyperparameter: a bool, a finite number or a tuple of them."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(checks.number(owner, f"{name}[{i}]", v) for i, v in enumerate(value))
+    return checks.number(owner, name, value)
+
+
+# how each hyperparameter is checked, in the constructors and in load_state_dict
+_HYPERPARAMETER_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
+    "lr": _non_negative, "momentum": _non_negative, "dampening": _non_negative,
+    "weight_decay": _non_negative, "eps": _non_negative, "betas": _betas, "nesterov": checks.boolean,
+}
+
+
+def _check_hyperparameter(owner: str, name: str, value: Any) -> Any:
+    return _HYPERPARAMETER_CHECKS.get(name, _any_setting)(owner, name, value)
+
+
+def _check_params(owner: str, params: Any) -> list[Tensor]:
+    """`params` as a list of distinct float leaf Tensors that require grad."""
+    what = "an iterable of Tensors (model.parameters())"
+    params = list(checks.items(owner, "params", params, what, exclude=(Tensor, np.ndarray)))
+    if not params:
+        raise ValueError(f"{owner}: params is an empty parameter list")
+    seen: set[int] = set()
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{owner}: params[{i}] is a {type(p).__name__}, not a Tensor")
+        why = _why_not_trainable(p)
+        if why:
+            raise ValueError(f"{owner}: params[{i}] (shape {p.shape}) is not a float leaf with grad: {why}")
+        if id(p) in seen:
+            raise ValueError(f"{owner}: params[{i}] (shape {p.shape}) appears more than once")
+        seen.add(id(p))
+    return params
+
+
+def _why_not_trainable(p: Tensor) -> str:
+    """Why an optimizer cannot update `p` in place ("" if it can)."""
+    if not p.requires_grad:
+        return "requires_grad is False"
+    if p.dtype.kind != "f":
+        return f"dtype {p.dtype}"
+    return "" if p.is_leaf else "it was computed by an op"
 
 
 class Optimizer:
@@ -31,22 +97,19 @@ class Optimizer:
     state_keys: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Tensor], lr: float) -> None:
-        self.params: list[Tensor] = list(params)
-        name = type(self).__name__
-        if not self.params:
-            raise ValueError(f"{name}: got an empty parameter list")
-        seen: set[int] = set()
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Tensor):
-                raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Tensor")
-            if not p.requires_grad or p.data.dtype.kind != "f" or not p.is_leaf:
-                raise ValueError(f"{name}: parameter {i} (shape {p.shape}) is not a float leaf with grad")
-            if id(p) in seen:
-                raise ValueError(f"{name}: parameter {i} (shape {p.shape}) appears more than once")
-            seen.add(id(p))
-        _check(name, "lr", lr)
-        self.lr = float(lr)
+        self.params: list[Tensor] = _check_params(type(self).__name__, params)
+        self._set_hyperparameters(type(self).__name__, {"lr": lr})
         self.state: list[dict[str, Any]] = [{} for _ in self.params]  # per parameter: step, buffers
+
+    def _set_hyperparameters(self, owner: str, values: Mapping[str, Any]) -> None:
+        """Check every value (`_HYPERPARAMETER_CHECKS`) and their combination; then set them all."""
+        checked = {key: _check_hyperparameter(owner, key, value) for key, value in values.items()}
+        self._check_combination(owner, checked)
+        for key, value in checked.items():
+            setattr(self, key, value)
+
+    def _check_combination(self, owner: str, values: Mapping[str, Any]) -> None:
+        """Rules that involve several hyperparameters (SGD's nesterov); none here."""
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to None (the next backward starts fresh)."""
@@ -71,59 +134,91 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore hyperparameters and buffers saved by `state_dict` (as written by
-        `tinygrad_ce.save`, values may be 0-d arrays). Everything is checked first."""
+        `tinygrad_ce.save`, values may be 0-d arrays). Everything is checked first:
+        what does not fit (a NaN lr, a buffer of the wrong shape or holding NaN) is a
+        ValueError naming the key, and then nothing has changed."""
         name = type(self).__name__
-        where = f"{name}.load_state_dict"
-        kind = str(np.asarray(state_dict.get("kind", "")))
-        if kind != name:
-            raise ValueError(f"{where}: the state is for {kind or 'unknown'!r}, not {name}")
-        count = int(np.asarray(state_dict.get("num_params", -1)))
+        where = f"{name}.load_state_dict: state_dict"  # every message names the argument
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where} must be a mapping of arrays, got {got(state_dict)}")
+        kind = _saved_value(state_dict.get("kind", "unknown"))
+        if not isinstance(kind, str) or kind != name:
+            raise ValueError(f"{where}: the state is for {checks.shown(kind)}, not {name} (key 'kind')")
+        if "num_params" not in state_dict:
+            raise ValueError(f"{where}: missing keys: num_params")
+        count = _saved_int(where, "num_params", state_dict["num_params"])
         if count != len(self.params):
-            raise ValueError(f"{where}: the state has {count} parameters, not {len(self.params)}")
+            raise ValueError(f"{where}: num_params: the state has {count} parameters, not {len(self.params)}")
+        states = self._saved_states(where, state_dict)
+        missing = [key for key in self.hyperparameters if key not in state_dict]
+        if missing:
+            raise ValueError(f"{where}: missing keys: {', '.join(missing)}")
+        saved = {key: _saved_value(state_dict[key]) for key in self.hyperparameters}
+        try:  # all checked before any is set
+            self._set_hyperparameters(where, saved)
+        except TypeError as err:  # a value of the wrong type in a state dict is a bad value
+            raise ValueError(str(err)) from None
+        self.state = states
+
+    def _saved_states(self, where: str, state_dict: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The per-parameter state in `state_dict` ("state.<i>.<key>"), checked."""
         states: list[dict[str, Any]] = [{} for _ in self.params]
         for key, value in state_dict.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: unexpected key {key!r} (a {type(key).__name__}, not a string)")
             if not key.startswith("state."):
                 continue
             parts = key.split(".", 2)
-            if len(parts) != 3 or not parts[1].isdigit() or not int(parts[1]) < count or (
+            if len(parts) != 3 or not parts[1].isdigit() or not int(parts[1]) < len(self.params) or (
                 parts[2] not in self.state_keys
             ):
                 raise ValueError(f"{where}: unexpected key {key!r}")
             i, buffer = int(parts[1]), parts[2]
             if buffer == "step":
-                states[i]["step"] = int(np.asarray(value))
-                continue
-            array, param = np.asarray(value), self.params[i]
-            if array.shape != param.shape:
-                raise ValueError(f"{where}: {key} has shape {array.shape}, parameter {i} {param.shape}")
-            states[i][buffer] = array.astype(param.dtype)  # a fresh, writable copy
+                states[i]["step"] = _saved_int(where, key, value)
+            else:
+                states[i][buffer] = _saved_buffer(where, key, value, self.params[i], i)
         for i, state in enumerate(states):
             if state and len(state) != len(self.state_keys):
                 absent = ", ".join(f"state.{i}.{key}" for key in self.state_keys if key not in state)
                 raise ValueError(f"{where}: missing keys: {absent}")
-        missing = [key for key in self.hyperparameters if key not in state_dict]
-        if missing:
-            raise ValueError(f"{where}: missing keys: {', '.join(missing)}")
-        for key in self.hyperparameters:
-            value = np.asarray(state_dict[key])
-            setattr(self, key, tuple(float(v) for v in value) if value.ndim else _scalar(value))
-        self.state = states
+        return states
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{key}={getattr(self, key)}" for key in self.hyperparameters)
         return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
 
 
-def _scalar(value: np.ndarray) -> Any:
-    item = value.item()
-    return bool(item) if value.dtype == bool else item
+def _saved_value(value: Any) -> Any:
+    """A saved value as a Python one: a 0-d array becomes its item, a 1-d array a tuple."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.item() if value.ndim == 0 else tuple(value.tolist())
+    return value
 
 
-def _check(optimizer: str, name: str, value: float, upper: float | None = None) -> None:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and value >= 0
-    if not ok or (upper is not None and value >= upper) or not math.isfinite(value):
-        bound = f"in [0, {upper:g})" if upper is not None else "a finite number >= 0"
-        raise ValueError(f"{optimizer}: {name} must be {bound}, got {value!r}")
+def _saved_int(where: str, key: str, value: Any) -> int:
+    """A saved count (a step, num_params): a non-negative integer (or a 0-d array of one)."""
+    value = _saved_value(value)
+    if not checks.is_int(value) or value < 0:
+        raise ValueError(f"{where}: {key} must be a non-negative integer, got {got(value)}")
+    return int(value)
+
+
+def _saved_buffer(where: str, key: str, value: Any, param: Tensor, i: int) -> np.ndarray:
+    """A saved buffer as a fresh array of parameter `i`'s shape and dtype; finite (and
+    >= 0 for a mean of squares), so that loading it cannot make the parameters NaN."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged lists
+        array = np.asarray(None)
+    if array.dtype.kind not in "fiu":
+        raise ValueError(f"{where}: {key} must be a numeric array, got {got(value)}")
+    if array.shape != param.shape:
+        raise ValueError(f"{where}: {key} has shape {array.shape}, parameter {i} {param.shape}")
+    squares = key.endswith("_sq")
+    if not np.isfinite(array).all() or (squares and (array < 0).any()):
+        raise ValueError(f"{where}: {key} holds NaN, inf{' or negative values' if squares else ''}")
+    return array.astype(param.dtype)  # a fresh, writable copy
 
 
 class SGD(Optimizer):
@@ -144,12 +239,14 @@ class SGD(Optimizer):
         dampening: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        for key, value in (("momentum", momentum), ("weight_decay", weight_decay), ("dampening", dampening)):
-            _check("SGD", key, value)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
-        self.momentum, self.weight_decay = float(momentum), float(weight_decay)
-        self.nesterov, self.dampening = bool(nesterov), float(dampening)
+        settings = {"momentum": momentum, "weight_decay": weight_decay, "dampening": dampening}
+        self._set_hyperparameters("SGD", {**settings, "nesterov": nesterov})
+
+    def _check_combination(self, owner: str, values: Mapping[str, Any]) -> None:
+        if values.get("nesterov") and (values["momentum"] <= 0 or values["dampening"] != 0):
+            raise ValueError(f"{owner}: nesterov needs momentum > 0 and dampening = 0, got "
+                             f"momentum={values['momentum']}, dampening={values['dampening']}")
+
 
     def step(self) -> None:
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
@@ -188,15 +285,9 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        name = type(self).__name__
-        if len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair, got {betas!r}")
-        _check(name, "betas[0]", betas[0], upper=1.0)
-        _check(name, "betas[1]", betas[1], upper=1.0)
-        _check(name, "eps", eps)
-        _check(name, "weight_decay", weight_decay)
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps, self.weight_decay = float(eps), float(weight_decay)
+        settings = {"betas": betas, "eps": eps, "weight_decay": weight_decay}
+        self._set_hyperparameters(type(self).__name__, settings)
+
 
     def step(self) -> None:
         lr, (beta1, beta2), eps, weight_decay = self.lr, self.betas, self.eps, self.weight_decay
@@ -242,53 +333,97 @@ class AdamW(Adam):
 # ----------------------------------------------------------------------------- schedules
 class LRScheduler:
     """Sets `optimizer.lr` from the number of `step()` calls (usually once per epoch),
-    starting from the optimizer's lr when the scheduler is made."""
+    starting from the optimizer's lr when the scheduler is made. An lr that would not
+    be finite (a large `gamma` over many epochs) is a ValueError, not an inf lr."""
 
     def __init__(self, optimizer: Optimizer) -> None:
+        name = type(self).__name__
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: optimizer must be a tinygrad_ce Optimizer, got {got(optimizer)}")
         self.optimizer = optimizer
-        self.base_lr = optimizer.lr
+        self.base_lr = checks.number(name, "optimizer.lr", optimizer.lr, low=0.0)
         self.last_epoch = 0
 
     def lr_at(self, epoch: int) -> float:
+        """The lr after `epoch` steps."""
         raise NotImplementedError
 
+    def _set_lr(self, epoch: int) -> None:
+        lr = self.lr_at(epoch)
+        if not math.isfinite(lr):
+            raise ValueError(f"{type(self).__name__}: the lr at epoch {epoch} is not finite ({lr}); {self!r}")
+        self.optimizer.lr = lr
+
     def step(self) -> None:
+        """Count one epoch and set the optimizer's lr for the next one."""
+        self._set_lr(self.last_epoch + 1)
         self.last_epoch += 1
-        self.optimizer.lr = self.lr_at(self.last_epoch)
 
     def get_last_lr(self) -> float:
+        """The optimizer's current lr."""
         return self.optimizer.lr
 
     def state_dict(self) -> dict[str, Any]:
+        """{"last_epoch": ..., "base_lr": ...}."""
         return {"last_epoch": self.last_epoch, "base_lr": self.base_lr}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        self.last_epoch = int(np.asarray(state_dict["last_epoch"]))
-        self.base_lr = float(np.asarray(state_dict["base_lr"]))
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        """Restore `state_dict()` and set the optimizer's lr to match; checked first."""
+        where = f"{type(self).__name__}.load_state_dict: state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where} must be a mapping, got {got(state_dict)}")
+        missing = [key for key in ("last_epoch", "base_lr") if key not in state_dict]
+        if missing:
+            raise ValueError(f"{where}: missing keys: {', '.join(missing)}")
+        last_epoch = _saved_int(where, "last_epoch", state_dict["last_epoch"])
+        try:
+            base_lr = checks.number(where, "base_lr", _saved_value(state_dict["base_lr"]), low=0.0)
+        except TypeError as err:
+            raise ValueError(str(err)) from None
+        old = self.base_lr, self.last_epoch
+        self.base_lr = base_lr
+        try:
+            self._set_lr(last_epoch)
+        except ValueError:
+            self.base_lr, self.last_epoch = old
+            raise
+        self.last_epoch = last_epoch
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k != "optimizer")
+        return f"{type(self).__name__}({settings})"
+
+    def _check_epoch(self, epoch: Any) -> int:
+        return checks.integer(f"{type(self).__name__}.lr_at", "epoch", epoch, low=0)
 
 
 class StepLR(LRScheduler):
     """lr = base_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        self.step_size = checks.integer("StepLR", "step_size", step_size, low=1)
+        self.gamma = checks.number("StepLR", "gamma", gamma, low=0.0)
         super().__init__(optimizer)
-        self.step_size, self.gamma = step_size, float(gamma)
 
     def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+        """base_lr * gamma ** (epoch // step_size)."""
+        exponent = self._check_epoch(epoch) // self.step_size
+        try:
+            return self.base_lr * self.gamma**exponent
+        except OverflowError:
+            message = f"StepLR: the lr at epoch {epoch} overflows (gamma={self.gamma} ** {exponent})"
+            raise ValueError(message) from None
 
 
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if not isinstance(T_max, int) or T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive integer, got {T_max!r}")
+        self.T_max = checks.integer("CosineAnnealingLR", "T_max", T_max, low=1)
+        self.eta_min = checks.number("CosineAnnealingLR", "eta_min", eta_min, low=0.0)
         super().__init__(optimizer)
-        self.T_max, self.eta_min = T_max, float(eta_min)
 
     def lr_at(self, epoch: int) -> float:
+        """eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
+        epoch = self._check_epoch(epoch)
         return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
