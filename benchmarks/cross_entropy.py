@@ -11,7 +11,7 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
-from harness import best_time, has_torch, measure_rounds, table, worker_main
+from harness import best_time, has_torch, measure_rounds, script_main, table
 
 N, C = 4096, 1000
 
@@ -97,5 +97,5 @@ def main() -> None:
     print(f"unfused / fused = {results['unfused']['seconds'] / fused:.2f} (target >= 3)")
 
 
-if __name__ == "__main__" and not worker_main(run):
-    main()
+if __name__ == "__main__":
+    script_main(__doc__, run, main)

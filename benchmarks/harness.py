@@ -41,31 +41,53 @@ def best_time(fn: Callable[[], object], repeats: int = 7, min_seconds: float = 0
     return min(samples)
 
 
-def worker_main(run: Callable[[str, dict], dict]) -> bool:
-    """If this process was started as a worker, run one measurement, print JSON, return True."""
-    if "--worker" not in sys.argv:
-        return False
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--worker", required=True)
-    parser.add_argument("--params", default="{}")
-    args, _ = parser.parse_known_args()
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_threads = 1  # set by parse_args
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def parse_args(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """A benchmark's command line, parsed before any work (so `--help` only prints the
+    script's docstring and usage): `--threads N`, and the hidden `--worker IMPL --params
+    JSON` with which `measure` starts a worker process."""
+    global _threads
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=_positive_int, default=1,
+                        help="BLAS/torch threads per implementation process (default: 1)")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # one measurement, as JSON
+    parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    _threads = args.threads
+    return args
+
+
+def script_main(doc: str | None, run: Callable[[str, dict], dict], main: Callable[[], None]) -> None:
+    """The entry point of a benchmark script: parse the arguments, then either run one
+    measurement as a worker (print its JSON) or the whole benchmark (`main`)."""
+    args = parse_args(doc)
+    if args.worker is None:
+        main()
+        return
     if args.worker.startswith("torch"):  # only torch's own process ever imports it
         import torch
 
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     print(json.dumps(run(args.worker, json.loads(args.params))))
-    return True
-
-
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def threads() -> int:
     """Threads each implementation may use (`--threads N`, default 1): on a small shared
     machine, multithreaded BLAS makes timings swing by 10x from run to run."""
-    if "--threads" in sys.argv:
-        return int(sys.argv[sys.argv.index("--threads") + 1])
-    return 1
+    return _threads
 
 
 def measure(script: str, impl: str, params: dict) -> dict:

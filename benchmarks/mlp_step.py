@@ -9,7 +9,7 @@ Run: python benchmarks/mlp_step.py [--threads N]  (BLAS/torch threads per proces
 from __future__ import annotations
 
 import numpy as np
-from harness import best_time, has_torch, measure_rounds, table, threads, worker_main
+from harness import best_time, has_torch, measure_rounds, script_main, table, threads
 
 SIZES = [(32, 64, 64, 10), (128, 784, 256, 10)]
 LR = 0.01
@@ -121,5 +121,5 @@ def main() -> None:
           "nn/raw <= 1.1")
 
 
-if __name__ == "__main__" and not worker_main(run):
-    main()
+if __name__ == "__main__":
+    script_main(__doc__, run, main)

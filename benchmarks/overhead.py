@@ -12,7 +12,7 @@ import gc
 import time
 
 import numpy as np
-from harness import has_torch, measure_rounds, table, worker_main
+from harness import has_torch, measure_rounds, script_main, table
 
 
 def chain_tinygrad(n_ops: int) -> float:
@@ -69,5 +69,5 @@ def main() -> None:
     print("targets: <= 2.5 us/op at 1000 ops; 50,000 ops no slower than torch (x torch <= 1)")
 
 
-if __name__ == "__main__" and not worker_main(run):
-    main()
+if __name__ == "__main__":
+    script_main(__doc__, run, main)

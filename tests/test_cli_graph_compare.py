@@ -61,10 +61,10 @@ def test_graph_png_without_graphviz_is_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_graph_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     for args, message in (
-        (["--sizes", "2,x"], "--sizes must be comma-separated integers"),
-        (["--sizes", "4"], "at least two positive sizes"),
+        (["--sizes", "2,x"], "argument --sizes: expected comma-separated layer sizes"),
+        (["--sizes", "4"], "argument --sizes: needs at least two sizes"),
         (["--sizes", "4,1"], "number of classes"),
-        (["--batch", "0"], "--batch must be at least 1"),
+        (["--batch", "0"], "argument --batch: expected a positive integer"),
         (["--out", str(tmp_path / "g.png"), "--format", "svg"], "does not end in .svg"),
         (["--out", str(tmp_path / "nowhere" / "g.svg")], "does not exist"),
     ):
@@ -116,10 +116,10 @@ def test_compare_sweep_with_plot(tmp_path: Path) -> None:
 
 def test_compare_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     for args, message in (
-        (["--batch", "0"], "--batch must be at least 1"),
-        (["--classes", "1"], "--classes must be at least 2"),
-        (["--label-smoothing", "2"], "--label-smoothing must be in [0, 1]"),
-        (["--scale", "-1"], "--scale must be a finite number"),
+        (["--batch", "0"], "argument --batch: expected a positive integer"),
+        (["--classes", "1"], "argument --classes: expected an integer from 2 to"),
+        (["--label-smoothing", "2"], "argument --label-smoothing: expected a number in [0, 1]"),
+        (["--scale", "-1"], "argument --scale: expected a number in [0, 1e+06]"),
         (["--plot", "x.png"], "--plot needs --sweep"),
     ):
         assert main(["compare", *args]) == 2

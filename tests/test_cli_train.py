@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tinygrad_ce.cli import main
-from tinygrad_ce.commands._common import model_from_checkpoint
+from tinygrad_ce.commands._training import model_from_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 try:
@@ -95,8 +95,8 @@ def test_train_on_digits(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "64,x"], "expected comma-separated layer sizes like 64,64, got '64,x'"),
-    (["--epochs", "0"], "expected a positive integer, got '0'"),
-    (["--lr", "-1"], "expected a number > 0, got '-1'"),
+    (["--epochs", "0"], "argument --epochs: expected a positive integer <= 100,000, got '0'"),
+    (["--lr", "-1"], "argument --lr: expected a number > 0, got '-1'"),
     (["--dataset", "cifar"], "invalid choice: 'cifar'"),
     (["--dataset", "mnist"], "--dataset mnist needs --data-dir DIR"),
     (["--dataset", "mnist", "--data-dir", "nowhere"], "nowhere is not a directory"),

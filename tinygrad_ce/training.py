@@ -15,18 +15,18 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import IO, Any, NamedTuple
 
 import numpy as np
 
 from .engine import no_grad
+from .io import atomic_write
 from .nn import Module, StateDictError
 from .optim import LRScheduler, Optimizer
-from .serialization import load, save
+from .serialization import DEFAULT_MAX_BYTES, load, save
 from .tensor import Tensor
 
 LossFn = Callable[[Tensor, Any], Tensor]
@@ -34,23 +34,10 @@ CHECKPOINT_FORMAT = 1
 
 
 # ----------------------------------------------------------------------------- files
-@contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside `path` for writing ("w" or "wb"); on success it is
-    renamed over `path`, so readers never see a half-written file."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> contextlib.AbstractContextManager[IO[Any]]:
+    """The old name of `tinygrad_ce.io.atomic_write`: a temporary file beside `path`
+    ("w" text or "wb"), renamed over `path` when the block ends normally."""
+    return atomic_write(path, mode)
 
 
 # ----------------------------------------------------------------------------- history
@@ -64,6 +51,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    interrupted = False  # True when Ctrl-C stopped `fit` early; not a field, so never saved
 
     def __len__(self) -> int:
         return len(self.train_loss)
@@ -192,34 +180,32 @@ def fit(
 ) -> History:
     """Train `model` for `epochs` passes over `train_loader` and return the History.
 
-    Each batch: `loss = loss_fn(model(X), y)` (a mean over the batch), `zero_grad`,
-    `backward`, `optimizer.step()`. Train loss/accuracy are the means over the epoch's
-    batches (weighted by batch size) as the model trains; validation runs after each
-    epoch with `evaluate`. `scheduler.step()` runs once per epoch. `callback(epoch,
-    history)` runs after each epoch; returning True stops training. Progress: a tqdm bar
-    when tqdm is installed and stdout is a terminal, else a line every `log_every`
-    epochs (default: about 20 lines in all); `progress=False` prints nothing. A loss
+    `train_loader` is a re-iterable of `(X, y)` batches (a DataLoader, a list) or one
+    `(X, y)` pair of arrays (full-batch training). Each batch: `loss = loss_fn(model(X),
+    y)` (a mean over the batch), `zero_grad`, `backward`, `optimizer.step()`. Train
+    loss/accuracy are the means over the epoch's batches (weighted by batch size) as the
+    model trains; validation runs after each epoch with `evaluate`. `scheduler.step()`
+    runs once per epoch. `callback(epoch, history)` runs after each epoch; returning True
+    stops training. Progress: a tqdm bar when tqdm is installed and stdout is a terminal,
+    else a line every `log_every` epochs (default: about 20 lines in all);
+    `progress=False` prints nothing. Arguments of the wrong kind are a TypeError or
+    ValueError naming the argument, raised before any training.
+
+    Ctrl-C (KeyboardInterrupt) stops training: fit returns the History of the epochs
+    that completed, with `history.interrupted` True. Nothing is rolled back, so the
+    model and optimizer hold the half-done epoch's updates; to keep the state of the
+    last completed epoch, copy it in `callback` (as `tinygrad-ce train` does). A loss
     that is not finite raises FloatingPointError (try a smaller learning rate)."""
-    if not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+    _check_fit_arguments(model, loss_fn, optimizer, train_loader, epochs, val_loader, scheduler,
+                         callback, log_every)
     history, dtype = History(), _param_dtype(model)
     bar = _progress_bar(epochs) if progress else None
     every = log_every or max(1, math.ceil(epochs / 20))
-    started = time.perf_counter()
+    started, completed = time.perf_counter(), 0
     try:
         for epoch in range(1, epochs + 1):
-            loss, acc = _train_epoch(model, loss_fn, optimizer, train_loader, dtype)
-            if not math.isfinite(loss):
-                raise FloatingPointError(f"fit: the training loss is {loss} in epoch {epoch}; lower the lr?")
-            history.train_loss.append(loss)
-            history.train_accuracy.append(acc)
-            history.lr.append(optimizer.lr)
-            if val_loader is not None:
-                result = evaluate(model, val_loader, loss_fn)
-                history.val_accuracy.append(result.accuracy)
-                history.val_loss.append(result.loss)
-            if scheduler is not None:
-                scheduler.step()
+            _run_epoch(model, loss_fn, optimizer, train_loader, val_loader, scheduler, history, dtype, epoch)
+            completed = epoch
             if bar is not None:
                 bar.set_postfix_str(_epoch_summary(history, short=True))
                 bar.update(1)
@@ -229,10 +215,94 @@ def fit(
                 print(f"{line}  [{elapsed:.1f}s]", flush=True)
             if callback is not None and callback(epoch, history):
                 break
+    except KeyboardInterrupt:
+        _keep_epochs(history, completed)  # drop a half-recorded epoch
+        history.interrupted = True
     finally:
         if bar is not None:
             bar.close()
     return history
+
+
+def _describe(value: Any) -> str:
+    """`value` for an error message: its type and its repr, cut to 60 characters."""
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return "None" if value is None else f"{type(value).__name__} {text}"
+
+
+def _check_loader(name: str, loader: Any, epochs: int) -> None:
+    """A loader must be a re-iterable of batches or one (X, y) pair."""
+    if isinstance(loader, tuple) and len(loader) == 2 and not isinstance(loader[0], tuple):
+        return  # one (X, y) pair: a single batch
+    try:
+        iterator = iter(loader)
+    except TypeError:
+        message = f"fit: {name} must be a loader of (X, y) batches (e.g. a DataLoader) or one (X, y) pair"
+        raise TypeError(f"{message}, got {_describe(loader)}") from None
+    if iterator is loader and epochs > 1:
+        raise ValueError(f"fit: {name} is a one-shot iterator ({type(loader).__name__}), empty after the "
+                         "first epoch; pass a DataLoader or a list of batches")
+
+
+def _check_count(name: str, value: Any) -> None:
+    """`value` must be a positive int (numpy ints too, bools not)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"fit: {name} must be a positive integer, got {_describe(value)}")
+    if value < 1:
+        raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
+
+
+def _has_methods(obj: Any, *names: str) -> bool:
+    return all(callable(getattr(obj, name, None)) for name in names)
+
+
+def _check_fit_arguments(model: Any, loss_fn: Any, optimizer: Any, train_loader: Any, epochs: Any,
+                         val_loader: Any, scheduler: Any, callback: Any, log_every: Any) -> None:
+    """Refuse arguments of the wrong kind up front, naming the argument and the value."""
+    wanted = [
+        ("model", model, callable(model) and _has_methods(model, "parameters", "train"),
+         "a Module (callable, with parameters() and train())"),
+        ("loss_fn", loss_fn, callable(loss_fn), "callable as loss_fn(logits, y)"),
+        ("optimizer", optimizer, _has_methods(optimizer, "zero_grad", "step") and hasattr(optimizer, "lr"),
+         "an Optimizer (with zero_grad(), step() and lr)"),
+        ("scheduler", scheduler, scheduler is None or _has_methods(scheduler, "step"),
+         "an LRScheduler (with step()) or None"),
+        ("callback", callback, callback is None or callable(callback),
+         "callable as callback(epoch, history), or None"),
+    ]
+    for name, value, ok, what in wanted:
+        if not ok:
+            raise TypeError(f"fit: {name} must be {what}, got {_describe(value)}")
+    _check_count("epochs", epochs)
+    if log_every is not None:
+        _check_count("log_every", log_every)
+    _check_loader("train_loader", train_loader, int(epochs))
+    if val_loader is not None:
+        _check_loader("val_loader", val_loader, int(epochs))
+
+
+def _run_epoch(model: Module, loss_fn: LossFn, optimizer: Optimizer, train_loader: Any, val_loader: Any,
+               scheduler: LRScheduler | None, history: History, dtype: np.dtype | None, epoch: int) -> None:
+    """Train one epoch, validate, step the scheduler, and append the epoch to `history`."""
+    loss, acc = _train_epoch(model, loss_fn, optimizer, train_loader, dtype)
+    if not math.isfinite(loss):
+        raise FloatingPointError(f"fit: the training loss is {loss} in epoch {epoch}; lower the lr?")
+    history.train_loss.append(loss)
+    history.train_accuracy.append(acc)
+    history.lr.append(optimizer.lr)
+    if val_loader is not None:
+        result = evaluate(model, val_loader, loss_fn)
+        history.val_accuracy.append(result.accuracy)
+        history.val_loss.append(result.loss)
+    if scheduler is not None:
+        scheduler.step()
+
+
+def _keep_epochs(history: History, epochs: int) -> None:
+    """Cut every list of `history` to its first `epochs` entries."""
+    for f in fields(history):
+        del getattr(history, f.name)[epochs:]
 
 
 def _train_epoch(model: Module, loss_fn: LossFn, optimizer: Optimizer, loader: Iterable[Any],
@@ -240,7 +310,10 @@ def _train_epoch(model: Module, loss_fn: LossFn, optimizer: Optimizer, loader: I
     """One pass over `loader` in train mode; the mean loss and accuracy per sample."""
     model.train()
     total_loss, correct, count = 0.0, 0.0, 0
-    for X, y, *_ in loader:
+    for batch in _batches(loader):
+        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+            raise TypeError(f"fit: train_loader must yield (X, y) batches, got {_describe(batch)}")
+        X, y = batch[0], batch[1]
         logits = model(_input(X, dtype))
         loss = loss_fn(logits, y)
         optimizer.zero_grad()
@@ -303,12 +376,15 @@ def save_checkpoint(
     save(state, path)
 
 
-def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+def read_checkpoint(
+    path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES
+) -> dict[str, np.ndarray]:
     """All entries of a checkpoint file ({"model.0.weight": ndarray, ...}), checked to be
-    a complete tinygrad_ce checkpoint; anything else is a ValueError naming the file."""
+    a complete tinygrad_ce checkpoint; anything else is a ValueError naming the file.
+    Files whose arrays total more than `max_bytes` are refused before reading (see `load`)."""
     name = os.fspath(path)
     try:
-        state = load(name)  # corrupt or truncated files: ValueError naming the file
+        state = load(name, max_bytes=max_bytes)  # corrupt or truncated files: ValueError naming the file
     except NotImplementedError as err:  # zipfile's answer to some damaged headers
         raise ValueError(f"load_checkpoint: {name!r} is not a readable checkpoint (.npz): {err}") from None
     if "meta.format" not in state:
@@ -325,14 +401,16 @@ def load_checkpoint(
     optimizer: Optimizer | None = None,
     scheduler: LRScheduler | None = None,
     strict: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> dict[str, Any]:
     """Restore a checkpoint written by `save_checkpoint` into `model` (and `optimizer`,
     `scheduler` when given) and return its metadata ({"epoch": ..., "step": ...,
     extras}; numbers and strings as Python values). A file that is not a readable
-    checkpoint, or state that does not fit, is a ValueError naming the file; nothing is
+    checkpoint, state that does not fit, or arrays totalling more than `max_bytes`
+    (default 1 GiB, see `tinygrad_ce.load`) is a ValueError naming the file; nothing is
     changed in that case."""
     name = os.fspath(path)
-    state = read_checkpoint(name)
+    state = read_checkpoint(name, max_bytes=max_bytes)
     sections: dict[str, dict[str, Any]] = {"model": {}, "optim": {}, "sched": {}, "meta": {}}
     for key, value in state.items():
         section, _, rest = key.partition(".")

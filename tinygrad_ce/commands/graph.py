@@ -1,51 +1,74 @@
 """`tinygrad-ce graph`: draw the computation graph of a small model's cross-entropy loss
-(forward or backward, fused, unfused or both side by side) to an SVG, PNG, PDF or DOT file."""
+(forward or backward, fused, unfused or both side by side) to an SVG, PNG, PDF or DOT file.
+
+The format comes from the extension of --out or from --format (svg when neither says);
+an --out that is a directory (or ends in a slash) gets graph.<format> inside it. Without
+Graphviz's `dot` program only the .dot file is written, and the error says how to
+install Graphviz.
+"""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
 
 from tinygrad_ce.cli import CommandError
 
+from ._common import (
+    MAX_BATCH,
+    MAX_PARAMETERS,
+    MAX_WIDTH,
+    check_model_size,
+    describe,
+    int_in,
+    layer_sizes,
+    random_seed,
+)
+
 FORMATS = ("svg", "png", "pdf", "dot")
+MAX_NODES = 100_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `graph` subcommand."""
     parser = subparsers.add_parser(
         "graph", help="draw the graph of a model's loss (fused, unfused or both)",
-        description="Draw the computation graph of an MLP's cross-entropy loss with Graphviz. Without "
-        "Graphviz's `dot` program only the .dot file is written (and the error says how to install it).",
+        description=describe(__doc__),
     )
     add = parser.add_argument
     add("--model", choices=["mlp"], default="mlp", help="the model (default: mlp)")
-    add("--sizes", default="2,16,3", help="layer sizes of the MLP, comma-separated (default: 2,16,3)")
+    add("--sizes", type=mlp_sizes, default=[2, 16, 3],
+        help=f"layer sizes of the MLP, input,...,classes, each at most {MAX_WIDTH:,}, at most "
+        f"{MAX_PARAMETERS:,} parameters in all (default: 2,16,3)")
     add("--loss", choices=["fused", "unfused", "both"], default="both",
         help="which cross-entropy to draw; both: side by side (default)")
     add("--backward", action="store_true",
         help="draw the graph that computes the gradients (recorded with create_graph=True)")
     add("--format", choices=FORMATS, default=None, help="output format (default: from --out, else svg)")
-    add("--out", default=None, help="output file (default: graph.<format>)")
-    add("--batch", type=int, default=4, help="rows of random input (default: 4)")
-    add("--seed", type=int, default=0, help="seed of the weights, inputs and targets")
+    add("--out", default=None,
+        help="output file, or a directory to write graph.<format> in (default: graph.<format>)")
+    add("--batch", type=int_in(1, MAX_BATCH), default=4, help=f"rows of random input, at most {MAX_BATCH:,} "
+        "(default: 4)")
+    add("--seed", type=random_seed, default=0, help="seed of the weights, inputs and targets (default: 0)")
     add("--collapse", action="store_true", help="draw each module and function scope as one box")
-    add("--max-nodes", type=int, default=500, help="collapse, then truncate past this many nodes")
+    add("--max-nodes", type=int_in(1, MAX_NODES), default=500,
+        help=f"collapse, then truncate past this many nodes, at most {MAX_NODES:,} (default: 500)")
     add("--rankdir", choices=["LR", "TB"], default="LR", help="left to right or top to bottom")
     add("--no-values", action="store_true", help="leave tensor values out of the labels")
     parser.set_defaults(run=run)
 
 
-def parse_sizes(text: str) -> list[int]:
-    """"2,16,3" -> [2, 16, 3]; at least two positive integers."""
-    try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise CommandError(f"--sizes must be comma-separated integers like 2,16,3, got {text!r}") from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise CommandError(f"--sizes needs at least two positive sizes (input,...,classes), got {text!r}")
+def mlp_sizes(text: str) -> list[int]:
+    """An argparse `type=`: "2,16,3" -> [2, 16, 3]; at least two sizes (input,
+    ..., classes), the last at least 2."""
+    sizes = layer_sizes(text)
+    if len(sizes) < 2:
+        raise argparse.ArgumentTypeError(f"needs at least two sizes (input,...,classes), got {text!r}")
     if sizes[-1] < 2:
-        raise CommandError(f"--sizes: the last size is the number of classes, at least 2, got {sizes[-1]}")
+        message = f"the last size is the number of classes, at least 2, got {sizes[-1]}"
+        raise argparse.ArgumentTypeError(message)
     return sizes
 
 
@@ -54,29 +77,34 @@ def output_path(out: str | None, fmt: str | None) -> tuple[Path, str]:
     if out is None:
         fmt = fmt or "svg"
         return Path(f"graph.{fmt}"), fmt
+    if out.endswith(("/", os.sep)) or Path(out).is_dir():
+        if not Path(out).is_dir():
+            raise CommandError(f"--out: directory {out!r} does not exist")
+        fmt = fmt or "svg"
+        return Path(out) / f"graph.{fmt}", fmt
     path = Path(out)
     suffix = path.suffix.lstrip(".").lower()
-    if fmt is None:
-        fmt = suffix if suffix in FORMATS else "svg"
+    supported = "; the format comes from the extension of --out or from --format: svg, png, pdf or dot"
+    if suffix and suffix not in FORMATS and fmt is None:
+        raise CommandError(f"--out {out!r}: .{suffix} is not a supported format{supported}")
+    fmt = fmt or suffix or "svg"
     if not suffix:
         path = path.with_suffix("." + fmt)
     elif suffix != fmt:
-        raise CommandError(f"--out {out!r} does not end in .{fmt} (--format {fmt})")
+        raise CommandError(f"--out {out!r} does not end in .{fmt} (--format {fmt}){supported}")
     if not path.parent.is_dir():
         raise CommandError(f"--out: directory {str(path.parent)!r} does not exist")
     return path, fmt
 
 
 def run(args: argparse.Namespace) -> int:
+    """Draw the graph as `args` says and write it; the exit status."""
     from tinygrad_ce import Tensor, nn
     from tinygrad_ce import functional as F
     from tinygrad_ce.viz import GraphvizNotFoundError, draw_backward, draw_comparison, draw_graph, render
 
-    sizes = parse_sizes(args.sizes)
-    if args.batch < 1:
-        raise CommandError(f"--batch must be at least 1, got {args.batch}")
-    if args.max_nodes < 1:
-        raise CommandError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    sizes = args.sizes
+    check_model_size(sizes, args.batch, "--sizes", "--batch")
     path, fmt = output_path(args.out, args.format)
     rng = np.random.default_rng(args.seed)
     model = nn.MLP(sizes, rng=args.seed)

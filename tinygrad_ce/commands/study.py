@@ -1,66 +1,71 @@
-"""`tinygrad-ce study ce-vs-mse`: train the same network with softmax + cross-entropy
-(fused and unfused) and with MSE on softmax, sigmoid and linear outputs; write the table,
-the histories and the plots (see `tinygrad_ce.study`)."""
+"""`tinygrad-ce study ce-vs-mse`: train the same network, from the same initial weights on
+the same data, with (a) softmax + cross-entropy fused, (b) unfused, (c) softmax + MSE,
+(d) sigmoid + MSE and (e) linear + MSE; write summary.md/csv, histories.csv, results.json
+and the study-*.png plots (see `tinygrad_ce.study`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from ._common import MAX_EPOCHS, describe, float_in, int_in, writable_directory
+
 STUDIES = ("ce-vs-mse",)
 DATASETS = ("spiral", "digits")
+MAX_SEEDS = 100
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `study` subcommand."""
     parser = subparsers.add_parser(
         "study",
         help="reproducible studies: ce-vs-mse (softmax + cross-entropy against MSE)",
-        description="Train the same network, from the same initial weights on the same data, with "
-        "(a) softmax + CE fused, (b) unfused, (c) softmax + MSE, (d) sigmoid + MSE, "
-        "(e) linear + MSE; write summary.md/csv, histories.csv, results.json and study-*.png.",
+        description=describe(__doc__),
     )
-    parser.add_argument("name", choices=STUDIES, help="which study to run")
-    parser.add_argument(
-        "--out", default="tinygrad-ce-study", help="folder for the results (default: %(default)s)"
-    )
-    parser.add_argument("--images", default=None, help="folder for the study-*.png plots (default: --out)")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per variant (default: %(default)s)")
-    parser.add_argument(
-        "--epochs", type=int, default=None, help="epochs for every dataset (default: per dataset)"
-    )
-    parser.add_argument(
-        "--datasets",
-        default=None,
-        help="comma-separated, from spiral,digits (default: both; digits needs scikit-learn)",
-    )
-    parser.add_argument(
-        "--lr", type=float, default=None, help="SGD learning rate for every dataset (default: 0.05)"
-    )
-    parser.add_argument("--quick", action="store_true", help="a seconds-long run: small spiral, few epochs")
+    add = parser.add_argument
+    add("name", choices=STUDIES, help="which study to run")
+    add("--out", default="tinygrad-ce-study",
+        help="folder for the results, created if missing (default: %(default)s)")
+    add("--images", default=None, help="folder for the study-*.png plots (default: --out)")
+    add("--seeds", type=int_in(1, MAX_SEEDS), default=3,
+        help=f"seeds per variant, at most {MAX_SEEDS} (default: %(default)s)")
+    add("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
+        help=f"epochs for every dataset, at most {MAX_EPOCHS:,} (default: per dataset)")
+    add("--datasets", default=None,
+        help="comma-separated, from spiral,digits (default: both; digits needs scikit-learn)")
+    add("--lr", type=float_in(0, bounds="()"), default=None,
+        help="SGD learning rate for every dataset, > 0 (default: 0.05)")
+    add("--quick", action="store_true", help="a seconds-long run: small spiral, few epochs")
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def _datasets(text: str | None) -> tuple[str, ...] | None:
+    """The --datasets value as names, checked (None: the study's default)."""
     from tinygrad_ce.cli import CommandError
-    from tinygrad_ce.study import StudyConfig, digits_available, fused_unfused_gradients_agree, run_study
+    from tinygrad_ce.study import digits_available
+
+    if text is None:
+        return None
+    datasets = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in datasets if name not in DATASETS]
+    if unknown or not datasets:
+        names = ", ".join(unknown) or "(empty)"
+        raise CommandError(f"--datasets: unknown {names}; choose from {','.join(DATASETS)}")
+    if "digits" in datasets and not digits_available():
+        raise CommandError("--datasets digits needs scikit-learn: pip install scikit-learn")
+    return datasets
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the study, print its table and write its files; the exit status."""
+    from tinygrad_ce.study import StudyConfig, fused_unfused_gradients_agree, run_study
     from tinygrad_ce.study_report import markdown_table, write_results
 
-    if args.seeds < 1:
-        raise CommandError(f"--seeds must be at least 1, got {args.seeds}")
-    if args.epochs is not None and args.epochs < 1:
-        raise CommandError(f"--epochs must be at least 1, got {args.epochs}")
-    datasets = None
-    if args.datasets is not None:
-        datasets = tuple(name.strip() for name in args.datasets.split(",") if name.strip())
-        unknown = [name for name in datasets if name not in DATASETS]
-        if unknown or not datasets:
-            raise CommandError(
-                f"--datasets: unknown {', '.join(unknown) or '(empty)'}; choose from {','.join(DATASETS)}"
-            )
-        if "digits" in datasets and not digits_available():
-            raise CommandError("--datasets digits needs scikit-learn: pip install scikit-learn")
-    if args.lr is not None and not 0 < args.lr < float("inf"):
-        raise CommandError(f"--lr must be a positive number, got {args.lr}")
+    datasets = _datasets(args.datasets)
+    writable_directory(args.out, "--out")  # before the study, not after it
+    if args.images is not None:
+        writable_directory(args.images, "--images")
     config = StudyConfig.make(quick=args.quick, seeds=args.seeds, epochs=args.epochs, datasets=datasets)
     for spec in config.datasets:
         spec.lr = args.lr if args.lr is not None else spec.lr
