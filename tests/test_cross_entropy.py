@@ -186,7 +186,7 @@ def test_fused_is_one_node_and_unfused_is_a_graph():
     assert fused.grad_fn.name == "softmax_cross_entropy" and fused.grad_fn.parents == (x,)
     unfused = F.cross_entropy(x, [0, 1], fused=False)
     assert unfused.grad_fn.name != "softmax_cross_entropy"
-    assert unfused.grad_fn.scope is not None and unfused.grad_fn.scope.name == "cross_entropy"
+    assert unfused.grad_fn.tag is not None and unfused.grad_fn.tag.name == "cross_entropy"
 
 
 # ----------------------------------------------------------------------------- other losses

@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_ce.functional as F
 from tinygrad_ce import Tensor, grad, no_grad
-from tinygrad_ce.engine import AxisError, is_grad_enabled
+from tinygrad_ce.autograd import AxisError, is_grad_enabled
 
 try:
     import torch
@@ -295,7 +295,7 @@ def test_hand_set_grad_of_another_shape_is_refused():
 
 # ----------------------------------------------------------------------------- engine guard
 def test_a_wrongly_shaped_gradient_from_an_op_is_an_error_naming_the_op():
-    from tinygrad_ce.engine import Function
+    from tinygrad_ce.autograd import Function
 
     class Broken(Function):
         __slots__ = ()

@@ -7,8 +7,8 @@ import pytest
 
 import tinygrad_ce
 from tinygrad_ce import Tensor, grad, gradcheck, ops
-from tinygrad_ce.engine import Function
-from tinygrad_ce.targets import prepare_targets
+from tinygrad_ce.autograd import Function
+from tinygrad_ce.functional.targets import prepare_targets
 
 R = np.random.default_rng(7)
 

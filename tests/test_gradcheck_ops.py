@@ -131,7 +131,7 @@ def test_float32_inputs_are_checked_in_float64(rng):
 
 
 def test_gradcheck_reports_a_wrong_gradient(rng):
-    from tinygrad_ce.engine import Function
+    from tinygrad_ce.autograd import Function
 
     class WrongSquare(Function):
         name = "wrong_square"

@@ -114,11 +114,11 @@ def test_zero_grad_train_eval_are_recursive():
 def test_module_call_records_a_named_scope_per_module():
     model = nn.MLP([3, 4, 2], rng=0)
     out = model(np.ones((2, 3), np.float32))
-    assert out._ctx.name == "linear"
-    assert [s.name for s in out._ctx.scope.path()] == ["MLP", "Linear"]
-    relu_node = out._ctx.parents[0]._ctx
-    assert [s.name for s in relu_node.scope.path()] == ["MLP", "ReLU"]
-    assert relu_node.scope.parent is out._ctx.scope.parent  # one MLP call, one scope
+    assert out.grad_fn.name == "linear"
+    assert [s.name for s in out.grad_fn.tag.path()] == ["MLP", "Linear"]
+    relu_node = out.grad_fn.parents[0].grad_fn
+    assert [s.name for s in relu_node.tag.path()] == ["MLP", "ReLU"]
+    assert relu_node.tag.parent is out.grad_fn.tag.parent  # one MLP call, one scope
 
 
 # ----------------------------------------------------------------------------- state dicts
@@ -361,7 +361,7 @@ def test_sequentials_nested_1000_deep_work():
     x = Tensor(np.ones((3, 2), np.float32))
     out = m(x)
     assert out.shape == (3, 2)
-    path = [s.name for s in out._ctx.scope.path()]
+    path = [s.name for s in out.grad_fn.tag.path()]
     assert len(path) == 1001 and path[-1] == "Linear" and set(path[:-1]) == {"Sequential"}
     lines = repr(m).splitlines()
     assert len(lines) == 2001 and lines[1000].strip().startswith("(0): Linear")
@@ -397,7 +397,7 @@ def test_general_modules_nested_too_deep_say_so():
     assert tb.tb_frame.f_code.co_filename == nn.__file__  # raised by nn, not deep inside
     with tinygrad_ce.named_scope("after"):  # the scope stack was unwound
         probe = nn.Linear(2, 2, rng=0)(Tensor(np.ones((1, 2), np.float32)))
-    assert [s.name for s in probe._ctx.scope.path()] == ["after", "Linear"]
+    assert [s.name for s in probe.grad_fn.tag.path()] == ["after", "Linear"]
 
 
 def test_an_unrelated_recursion_error_is_left_alone():

@@ -197,7 +197,7 @@ def test_backward_graphs_fused_is_softmax_minus_y() -> None:
     source = draw_backward(fused, logits).source
     ops = [label_of(source, n) for n in graph_nodes(source) if n.startswith("op")]
     assert sorted(ops) == sorted(["reshape", "sub", "exp", "sum", "div", "sub", "div", "mul", "reshape"])
-    assert "label=softmax" in source and "<B>grad logits</B>" in source and "<B>grad loss</B>" in source
+    assert "<B>grad logits</B>" in source and "<B>grad loss</B>" in source
     assert logits.grad is None  # grad(..., create_graph=True) does not touch .grad
     unfused = F.cross_entropy(logits, np.array([0, 3, 1, 4]), fused=False)
     long = draw_backward(unfused, [logits]).source

@@ -3,8 +3,10 @@
 `import tinygrad_ce` needs only numpy; `tinygrad_ce.nn`, `.optim`, `.data`,
 `.functional`, `.viz` (graphviz) and `.compare` are submodules.
 """
-from .tensor import Tensor, get_default_dtype, set_default_dtype  # noqa: I001  (tensor first: it wires ops)
-from .engine import ShapeError, enable_grad, grad, is_grad_enabled, named_scope, no_grad
+from .autograd import AxisError, ShapeError, enable_grad, grad, is_grad_enabled, no_grad
+from .tensor import Tensor, get_default_dtype, set_default_dtype
+from . import ops  # noqa: F401, I001  (registers the primitives the Tensor's methods call)
+from .functional.scopes import named_scope
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
 from .training import evaluate, fit, load_checkpoint, save_checkpoint
@@ -13,6 +15,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "gradcheck", "GradcheckError",
-    "ShapeError", "named_scope", "set_default_dtype", "get_default_dtype", "save", "load",
+    "ShapeError", "AxisError", "named_scope", "set_default_dtype", "get_default_dtype", "save", "load",
     "fit", "evaluate", "save_checkpoint", "load_checkpoint", "__version__",
 ]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
-from .engine import grad
+from .autograd import grad
 from .tensor import Tensor
 from .vizgraph import walk
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import functional as F
 from .compare import Difference, _json_ready
-from .engine import grad
+from .autograd import grad
 from .io import atomic_write
 from .tensor import Tensor
 

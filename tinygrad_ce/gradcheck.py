@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _checks as checks
 from ._checks import got
-from .engine import grad
+from .autograd import grad
 from .tensor import Tensor
 
 

@@ -4,7 +4,7 @@ A `Module` finds the Parameters and sub-Modules assigned to it as attributes, in
 order they were assigned, and names them with PyTorch's dotted keys (`0.weight`,
 `block.linear1.bias`), so `state_dict()` / `load_state_dict()` interoperate with a
 PyTorch state dict converted with `.numpy()`. Calling a module runs `forward` inside
-`engine.named_scope(<class name>)`, so graph drawings show each module as a cluster.
+`named_scope(<class name>)`, so graph drawings show each module as a cluster.
 
 Random initialisation and dropout draw from a numpy Generator: pass `rng=` (a seed or a
 Generator) or seed the module-level default with `manual_seed(seed)`.
@@ -21,7 +21,7 @@ import numpy as np
 from . import _checks as checks
 from . import functional as F
 from ._checks import got
-from .engine import named_scope
+from .functional.scopes import named_scope
 from .tensor import Tensor, get_default_dtype
 
 # ----------------------------------------------------------------------------- randomness

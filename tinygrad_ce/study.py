@@ -24,7 +24,7 @@ import numpy as np
 
 from . import data, nn, optim
 from . import functional as F
-from .engine import grad, no_grad
+from .autograd import grad, no_grad
 from .tensor import Tensor
 
 VARIANTS: dict[str, str] = {

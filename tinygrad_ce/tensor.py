@@ -1,15 +1,21 @@
-"""`Tensor`: an ndarray plus the op that made it. Operators and methods call the
-primitives in `ops.py`; composed methods (`mean`, `T`) use only public Tensor ops."""
+"""`Tensor`: an ndarray plus the op that made it.
+
+Operators and methods call the primitives by name through `PRIMITIVES` (filled by
+`tinygrad_ce.ops`, which builds on this module: the import arrow points one way);
+composed methods (`mean`, `abs`, `softmax`, `T`, ...) use only public Tensor ops."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import numpy as np
 
-from . import engine
+from .autograd import AxisError, ShapeError, Variable, backward, mode
 
 Operand = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
+
+PRIMITIVES: dict[str, Callable[..., Tensor]] = {}
+"""Op class name -> its `apply`, registered by `tinygrad_ce.ops` (e.g. "Add", "Exp")."""
 
 _default_dtype: np.dtype = np.dtype(np.float32)
 
@@ -84,14 +90,14 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"{op}: axis must be an int, a tuple or list of ints, or None; got {axis!r}")
         if not -ndim <= a < ndim:
-            raise engine.AxisError(
+            raise AxisError(
                 f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s) "
                 f"(expected {-ndim}..{ndim - 1})" if ndim else
                 f"{op}: axis {a} is out of range for a 0-d tensor (it has no axes)"
             )
         axes.append(int(a) % ndim)
     if len(set(axes)) != len(axes):
-        raise engine.ShapeError(f"{op}: axis {axis!r} names an axis twice")
+        raise ShapeError(f"{op}: axis {axis!r} names an axis twice")
     return tuple(axes)
 
 
@@ -112,7 +118,7 @@ def _check_shape(shape: tuple[Any, ...], op: str, allow_minus_one: bool = False)
     return tuple(int(n) for n in shape)
 
 
-class Tensor:
+class Tensor(Variable):
     """An n-dimensional array that records how it was computed, for autograd.
 
     `data` is a number, nested list, ndarray or Tensor. Python floats and lists of
@@ -120,7 +126,7 @@ class Tensor:
     and is not copied. Integer and bool data stay as they are and cannot require grad.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "name", "_ctx", "_seq", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "name", "grad_fn", "_seq", "__weakref__")
     __array_ufunc__ = None  # `ndarray op Tensor` defers to the Tensor's reflected operator
 
     def __init__(
@@ -141,12 +147,14 @@ class Tensor:
             )
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
-        self.data: np.ndarray = array
-        self._grad: Tensor | None = None
-        self.requires_grad: bool = bool(requires_grad)
-        self.name: str | None = name
-        self._ctx: engine.Function | None = None
-        self._seq = -1  # leaves come last in the backward order (see engine._toposort)
+        _fill(self, array, bool(requires_grad), name)
+
+    @staticmethod
+    def _blank() -> Tensor:
+        """A constant leaf with no data yet (the engine makes op outputs with it)."""
+        t = _new(Tensor)
+        _fill(t, None, False, None)
+        return t
 
     @property
     def grad(self) -> Tensor | None:
@@ -188,12 +196,7 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded op (inputs, parameters, constants)."""
-        return self._ctx is None
-
-    @property
-    def grad_fn(self) -> engine.Function | None:
-        """The recorded op that produced this tensor (None for leaves)."""
-        return self._ctx
+        return self.grad_fn is None
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None and dtype != self.data.dtype:
@@ -238,8 +241,8 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=64)
         extras = [f"dtype={self.data.dtype}"]
-        if self._ctx is not None:
-            extras.append(f"grad_fn=<{self._ctx.name}>")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
@@ -256,7 +259,7 @@ class Tensor:
         one-element tensor. The graph's saved buffers are freed afterwards unless
         `retain_graph`; with `create_graph` the backward pass is itself recorded.
         """
-        engine.run_backward([self], [gradient], retain_graph or create_graph, create_graph)
+        backward(self, gradient, retain_graph, create_graph)
 
     # ------------------------------------------------------------------ operand handling
     def _operand(self, other: Any) -> Tensor:
@@ -276,46 +279,39 @@ class Tensor:
             raise type(err)(f"operand {shown} cannot be combined with a Tensor: {err}") from None
 
     # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other: Operand) -> Tensor:
-        return _add(self, (other if type(other) is Tensor else self._operand(other)))
-
-    def __radd__(self, other: Operand) -> Tensor:
-        return _add((other if type(other) is Tensor else self._operand(other)), self)
-
-    def __sub__(self, other: Operand) -> Tensor:
-        return _sub(self, (other if type(other) is Tensor else self._operand(other)))
-
-    def __rsub__(self, other: Operand) -> Tensor:
-        return _sub((other if type(other) is Tensor else self._operand(other)), self)
-
-    def __mul__(self, other: Operand) -> Tensor:
-        return _mul(self, (other if type(other) is Tensor else self._operand(other)))
-
-    def __rmul__(self, other: Operand) -> Tensor:
-        return _mul((other if type(other) is Tensor else self._operand(other)), self)
-
-    def __truediv__(self, other: Operand) -> Tensor:
-        return _div(self, (other if type(other) is Tensor else self._operand(other)))
-
-    def __rtruediv__(self, other: Operand) -> Tensor:
-        return _div((other if type(other) is Tensor else self._operand(other)), self)
-
+    # `__add__`, `__radd__`, `__sub__`, ... are generated from `_OPERATORS` below.
     def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-            return ops.Pow.apply(self, exponent=exponent)
-        return ops.PowTensor.apply(self, (exponent if type(exponent) is Tensor else self._operand(exponent)))
+            return PRIMITIVES["Pow"](self, exponent=exponent)
+        return PRIMITIVES["PowTensor"](self, self._operand(exponent))
 
     def __rpow__(self, base: Operand) -> Tensor:
-        return ops.PowTensor.apply((base if type(base) is Tensor else self._operand(base)), self)
+        return PRIMITIVES["PowTensor"](self._operand(base), self)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return _matmul(self, (other if type(other) is Tensor else self._operand(other)))
+        """numpy's matmul; a 1-D operand is a row (left) or column (right), dropped after."""
+        y = self._operand(other)
+        if self.ndim == 1 or y.ndim == 1:  # name the shapes the user gave, not the reshaped ones
+            inner = y.shape[0] if y.ndim == 1 else y.shape[-2] if y.ndim >= 2 else None
+            if self.ndim >= 1 and inner is not None and self.shape[-1] != inner:
+                raise ShapeError(f"matmul: cannot apply to shapes {self.shape} and {y.shape}: inner "
+                                 f"dimensions differ: {self.shape[-1]} vs {inner}")
+        out = PRIMITIVES["MatMul"](self.reshape(1, -1) if self.ndim == 1 else self,
+                                   y.reshape(-1, 1) if y.ndim == 1 else y)
+        if self.ndim != 1 and y.ndim != 1:
+            return out
+        shape = list(out.shape)
+        if y.ndim == 1:
+            shape.pop(-1)
+        if self.ndim == 1:
+            shape.pop(-1 if y.ndim == 1 else -2)
+        return out.reshape(shape)
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return _matmul((other if type(other) is Tensor else self._operand(other)), self)
+        return self._operand(other) @ self
 
     def __neg__(self) -> Tensor:
-        return _neg(self)
+        return PRIMITIVES["Neg"](self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -350,19 +346,24 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
-        return _exp(self)
+        """e ** x, elementwise; differentiable. Integers compute in the default float dtype."""
+        return PRIMITIVES["Exp"](self)
 
     def log(self) -> Tensor:
-        return _log(self)
+        """Natural logarithm, elementwise; differentiable (-inf at 0, nan below)."""
+        return PRIMITIVES["Log"](self)
 
     def relu(self) -> Tensor:
-        return _relu(self)
+        """max(x, 0), elementwise; differentiable (gradient 0 at 0, as PyTorch)."""
+        return PRIMITIVES["ReLU"](self)
 
     def sigmoid(self) -> Tensor:
-        return _sigmoid(self)
+        """1 / (1 + exp(-x)), elementwise, without overflow; differentiable."""
+        return PRIMITIVES["Sigmoid"](self)
 
     def tanh(self) -> Tensor:
-        return _tanh(self)
+        """tanh(x), elementwise; differentiable."""
+        return PRIMITIVES["Tanh"](self)
 
     def abs(self) -> Tensor:
         """|x|, composed as x * sign(x) with the sign held constant: gradient sign(x), 0 at 0
@@ -372,27 +373,31 @@ class Tensor:
         return self * Tensor(np.sign(self.data))
 
     def sqrt(self) -> Tensor:
+        """Composed: x ** 0.5."""
         return self**0.5
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """Composed: exp(x - max) / sum(exp(x - max)) along `axis` (the max held constant:
+        softmax does not change when a constant is subtracted, so the gradient is exact)."""
+        z = self - self.max(axis=axis, keepdims=True).detach()
+        e = z.exp()
+        return e / e.sum(axis=axis, keepdims=True)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (None: all; an int, tuple or list); differentiable."""
-        return ops.Sum.apply(self, axis=normalize_axis(axis, self.data.ndim, "sum"),
+        return PRIMITIVES["Sum"](self, axis=normalize_axis(axis, self.data.ndim, "sum"),
                              keepdims=_check_flag(keepdims, "sum", "keepdims"))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum; tied maxima share the gradient equally (like PyTorch's amax)."""
         if self.data.size == 0:
             raise ValueError(f"max: the tensor of shape {self.shape} is empty (a maximum needs elements)")
-        return ops.Max.apply(self, axis=normalize_axis(axis, self.data.ndim, "max"),
+        return PRIMITIVES["Max"](self, axis=normalize_axis(axis, self.data.ndim, "max"),
                              keepdims=_check_flag(keepdims, "max", "keepdims"))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Composed: sum / count."""
-        with engine.named_scope("mean"):
-            return self._mean(axis, keepdims)
-
-    def _mean(self, axis: int | tuple[int, ...] | None, keepdims: bool) -> Tensor:
         total = self.sum(axis=axis, keepdims=keepdims)
         return total / (self.data.size // max(total.data.size, 1))
 
@@ -401,19 +406,19 @@ class Tensor:
         """Reshape; takes `reshape(2, 3)` or `reshape((2, 3))`, one dim may be -1."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops.Reshape.apply(self, shape=_check_shape(shape, "reshape", allow_minus_one=True))
+        return PRIMITIVES["Reshape"](self, shape=_check_shape(shape, "reshape", allow_minus_one=True))
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute axes (any permutation); no arguments reverses them."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if not axes:
-            return ops.Transpose.apply(self, axes=None)
+            return PRIMITIVES["Transpose"](self, axes=None)
         perm = normalize_axis(axes, self.data.ndim, "transpose")
         if perm is None or len(perm) != self.data.ndim:
-            raise engine.ShapeError(
+            raise ShapeError(
                 f"transpose: axes {axes!r} are not a permutation of the {self.data.ndim} axes")
-        return ops.Transpose.apply(self, axes=perm)
+        return PRIMITIVES["Transpose"](self, axes=perm)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Exchange two axes (numpy's swapaxes); differentiable."""
@@ -437,7 +442,7 @@ class Tensor:
             return self
         if dtype.kind != "f":  # bool/integer results are not differentiable
             return Tensor(self.data.astype(dtype))
-        return ops.Cast.apply(self, dtype=dtype)
+        return PRIMITIVES["Cast"](self, dtype=dtype)
 
     def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
         """A broadcast view of shape `shape` (numpy's rules); the gradient is summed back."""
@@ -445,17 +450,37 @@ class Tensor:
             shape = (shape,)
         if not isinstance(shape, (tuple, list)):
             raise TypeError(f"broadcast_to: shape must be a tuple of ints, got {shape!r}")
-        return ops.BroadcastTo.apply(self, shape=_check_shape(tuple(shape), "broadcast_to"))
+        return PRIMITIVES["BroadcastTo"](self, shape=_check_shape(tuple(shape), "broadcast_to"))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=index)
+        return PRIMITIVES["GetItem"](self, index=index)
 
 
-engine._Tensor = Tensor  # the engine makes op outputs of this class
+_new = object.__new__
 
-from . import ops  # noqa: E402  (ops builds on Tensor and engine)
 
-# The operators' ops, bound once (each Tensor method call would otherwise look them up).
-_add, _sub, _mul, _div, _matmul = ops.Add.apply, ops.Sub.apply, ops.Mul.apply, ops.Div.apply, ops.MatMul.apply
-_neg, _exp, _log, _relu, _sigmoid, _tanh = (
-    ops.Neg.apply, ops.Exp.apply, ops.Log.apply, ops.ReLU.apply, ops.Sigmoid.apply, ops.Tanh.apply)
+def _fill(t: Tensor, data: Any, requires_grad: bool, name: str | None) -> None:
+    """Every field of a Tensor, set in this one place."""
+    t.data, t._grad, t.requires_grad, t.name, t.grad_fn, t._seq = data, None, requires_grad, name, None, -1
+
+
+def _binary(op: str, reflected: bool) -> Callable[[Tensor, Operand], Tensor]:
+    """The operator method for primitive `op`; `reflected` puts the other operand first."""
+    def method(self: Tensor, other: Operand) -> Tensor:
+        other = other if type(other) is Tensor else self._operand(other)
+        return PRIMITIVES[op](other, self) if reflected else PRIMITIVES[op](self, other)
+
+    return method
+
+
+# method -> (primitive, reflected): `a + b` is Add(a, b), `2 - a` is Sub(2, a), ...
+_OPERATORS = {
+    "__add__": ("Add", False), "__radd__": ("Add", True), "__sub__": ("Sub", False),
+    "__rsub__": ("Sub", True), "__mul__": ("Mul", False), "__rmul__": ("Mul", True),
+    "__truediv__": ("Div", False), "__rtruediv__": ("Div", True),
+}
+for _method, (_op, _reflected) in _OPERATORS.items():
+    _fn = _binary(_op, _reflected)
+    _fn.__name__ = _fn.__qualname__ = _method
+    _fn.__doc__ = f"The `{_op}` primitive{' with the operands swapped' if _reflected else ''}; broadcasts."
+    setattr(Tensor, _method, _fn)

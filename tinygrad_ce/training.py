@@ -22,7 +22,7 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
-from .engine import no_grad
+from .autograd import no_grad
 from .io import atomic_write
 from .nn import Module, StateDictError
 from .optim import LRScheduler, Optimizer

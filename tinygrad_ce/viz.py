@@ -23,7 +23,8 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from .engine import Scope, grad
+from .autograd import grad
+from .functional.scopes import Scope
 from .tensor import Tensor
 from .viz_render import GraphvizNotFoundError, render
 from .vizgraph import Layout, Node, Walk, collapse_rule, fit, walk
@@ -178,7 +179,7 @@ def _describe(
     w = lay.walk
     if node.kind == "op":
         fn = w.ops[node.index]
-        where = repr(fn.scope) + "/" if fn.scope is not None else ""
+        where = repr(fn.tag) + "/" if fn.tag is not None else ""
         return ("fused" if fn.name in FUSED_OPS else "op"), fn.name, where + fn.name
     if node.kind == "scope":
         scope = lay.scope_by_number[node.index]

@@ -24,7 +24,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .engine import Function, Scope
+from .autograd import Function
+from .functional.scopes import Scope
 from .tensor import Tensor
 
 TENSOR_KINDS = ("parameter", "input", "constant", "intermediate", "output", "forward")
@@ -52,7 +53,7 @@ def classify(t: Tensor, is_root: bool, stopped: bool) -> str:
     """The kind of a tensor in a drawing (see the module docstring)."""
     if is_root:
         return "output"
-    if t._ctx is not None:
+    if t.grad_fn is not None:
         return "forward" if stopped else "intermediate"
     if t.requires_grad:
         return "parameter"
@@ -84,7 +85,7 @@ def walk(
             if key in index:
                 stack.pop()
                 continue
-            ctx = t._ctx
+            ctx = t.grad_fn
             followed = ctx is not None and id(ctx) not in stop_ids
             if followed and key not in expanded:
                 expanded.add(key)
@@ -103,7 +104,7 @@ def walk(
     root_indices = [index[id(r)] for r in roots]
     overrides, root_set = kinds or {}, set(root_indices)
     labels = [
-        overrides.get(id(t)) or classify(t, i in root_set, t._ctx is not None and producer[i] < 0)
+        overrides.get(id(t)) or classify(t, i in root_set, t.grad_fn is not None and producer[i] < 0)
         for i, t in enumerate(tensors)
     ]
     return Walk(tensors, labels, producer, ops, op_inputs, op_output, root_indices)
@@ -204,7 +205,7 @@ def _number_scopes(
     scopes: dict[int, Scope] = {}
     paths: dict[int, list[Scope]] = {}
     for fn in ops:
-        scope = fn.scope
+        scope = fn.tag
         if scope is None or id(scope) in paths:
             continue
         path = scope.path()
@@ -228,8 +229,8 @@ def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
     box_of: list[Scope | None] = []  # per op: the collapsed scope it disappears into
     for fn in w.ops:
         box = None
-        if rule is not None and fn.scope is not None:
-            for depth, s in enumerate(paths[id(fn.scope)]):
+        if rule is not None and fn.tag is not None:
+            for depth, s in enumerate(paths[id(fn.tag)]):
                 if rule(s, depth):
                     box = s
                     break
@@ -243,7 +244,7 @@ def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
 
     def placement_of_op(i: int) -> Scope | None:
         box = box_of[i]
-        return box.parent if box is not None else w.ops[i].scope
+        return box.parent if box is not None else w.ops[i].tag
 
     nodes: list[Node] = []
     shown = [True] * len(w.tensors)
@@ -266,7 +267,7 @@ def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
                 boxes_seen[number] += 1
                 shown[t] = not (inside_one_box and box_of[users[0]] is box)
             else:
-                nodes.append(Node(f"op{made_by}", "op", made_by, w.ops[made_by].scope))
+                nodes.append(Node(f"op{made_by}", "op", made_by, w.ops[made_by].tag))
             placed[t] = placement_of_op(made_by)
         elif kind == "constant" or (kind == "input" and w.tensors[t].name is None):
             # drawn beside the ops that use it (and hidden in their box) when they share one scope

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -37,6 +39,29 @@ class Targets:
     dtype: np.dtype  # the logits' dtype; every coefficient array has it
     rows: np.ndarray | None = None  # arange(M), with `index` picks each row's target class
 
+    def weighted_sum(self, z: np.ndarray) -> np.ndarray:
+        """sum_c w_c q_ic z_ic for each row of the (M, C) array `z` (sparse for indices)."""
+        if self.soft is not None:
+            return np.einsum("ij,ij->i", z, self.soft)
+        picked = z[self.rows, self.index]
+        if self.target_coef is not None:
+            picked = picked * self.target_coef
+        if self.uniform_coef is not None:
+            smooth = z @ self.uniform_coef
+            picked = picked + (smooth if self.valid is None else smooth * self.valid)
+        return picked
+
+    def subtract_coefficients(self, grad: np.ndarray, scale: Any) -> None:
+        """grad -= w_c q_ic * scale, in place, for the (M, C) array `grad`."""
+        if self.soft is not None:
+            grad -= self.soft * scale
+            return
+        m = len(grad)
+        picked = scale if self.target_coef is None else self.target_coef.reshape(m, 1) * scale
+        grad[self.rows, self.index] -= picked.ravel() if np.ndim(picked) else picked
+        if self.uniform_coef is not None:
+            grad -= (scale if self.valid is None else self.valid.reshape(m, 1) * scale) * self.uniform_coef
+
     def dense(self) -> np.ndarray:
         """The full (M, C) matrix w_c q_ic (for the recorded, slow path only)."""
         if self.soft is not None:
@@ -54,8 +79,6 @@ class Targets:
 
 def _as_array(value: Any, op: str, argument: str) -> np.ndarray:
     """`value` (Tensor, ndarray, list, number) as a numeric ndarray, or a clear error."""
-    from .tensor import Tensor
-
     if isinstance(value, Tensor):
         return value.data
     try:
@@ -66,6 +89,13 @@ def _as_array(value: Any, op: str, argument: str) -> np.ndarray:
         kind = type(value).__name__
         raise TypeError(f"{op}: {argument} must hold numbers, got {kind} of dtype {array.dtype}")
     return array
+
+
+def check_reduction(reduction: Any, op: str) -> str:
+    """`reduction` if it is one of REDUCTIONS, else a ValueError naming `op`."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return reduction
 
 
 def prepare_targets(
@@ -79,10 +109,7 @@ def prepare_targets(
     op: str = "cross_entropy",
 ) -> Targets:
     """Check the arguments of a cross-entropy call and compute its coefficients."""
-    from .tensor import Tensor
-
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    check_reduction(reduction, op)
     number = (int, float, np.floating)
     if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, number):
         raise TypeError(f"{op}: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")

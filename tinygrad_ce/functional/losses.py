@@ -1,92 +1,28 @@
-"""Activations and losses. Everything here but `softmax_cross_entropy` is composed from
-public Tensor ops, so its gradient comes from the recorded graph; the fused op is a
-single primitive (`ops.SoftmaxCrossEntropy`) with the closed-form backward."""
+"""Losses. All but `softmax_cross_entropy` are composed from public Tensor ops, so their
+gradients come from the recorded graph; the fused op is a single primitive
+(`ops.SoftmaxCrossEntropy`) with the closed-form backward, and `cross_entropy(...,
+fused=False)` is its composed twin."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from .engine import named_scope
-from .ops import Linear, SoftmaxCrossEntropy, Where
-from .targets import Targets, prepare_targets
-from .tensor import Tensor, get_default_dtype
+from ..ops import SoftmaxCrossEntropy
+from ..tensor import Tensor, get_default_dtype
+from .activations import as_tensor, log_softmax, where
+from .scopes import named_scope
+from .targets import Targets, check_reduction, prepare_targets
 
 
-def _tensor(x: Any, op: str = "", argument: str = "input", dtype: Any = None) -> Tensor:
-    """`x` as a Tensor; a bad value is an error naming the function and the argument."""
-    if isinstance(x, Tensor):
-        return x
-    try:
-        return Tensor(x if dtype is None or isinstance(x, np.ndarray) else np.asarray(x), dtype=dtype)
-    except (TypeError, ValueError) as err:
-        prefix = f"{op}: {argument}" if op else argument
-        raise type(err)(f"{prefix}: {err}") from None
-
-
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise `a` where `condition` else `b` (numpy broadcasting); differentiable in
-    `a` and `b` (the gradient goes to the chosen side only), not in `condition`."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
-    if cond.dtype != bool:
-        raise TypeError(f"where: condition must be a bool array, got dtype {cond.dtype}")
-    a_t, b_t = _tensor(a), _tensor(b)
-    if not isinstance(a, Tensor) and isinstance(b, Tensor):
-        a_t = b_t._operand(a)
-    if not isinstance(b, Tensor) and isinstance(a, Tensor):
-        b_t = a_t._operand(b)
-    return Where.apply(a_t, b_t, cond=cond)
-
-
-# ----------------------------------------------------------------------------- activations
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0), elementwise; differentiable (gradient 0 at 0)."""
-    return _tensor(x).relu()
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + exp(-x)), elementwise, computed without overflow; differentiable."""
-    return _tensor(x).sigmoid()
-
-
-def tanh(x: Tensor) -> Tensor:
-    """tanh(x), elementwise; differentiable."""
-    return _tensor(x).tanh()
-
-
-@named_scope("softmax")
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `axis`; same shape as `x`; differentiable.
-
-    Stable: the max along `axis` is subtracted first (held constant: softmax does not
-    change when a constant is subtracted, so this leaves the gradient exact)."""
-    x = _tensor(x)
-    z = x - x.max(axis=axis, keepdims=True).detach()
-    e = z.exp()
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-@named_scope("log_softmax")
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log(softmax(x)) along `axis`, computed as z - log(sum(exp(z))) with z = x - max(x);
-    finite for any logit gap; same shape as `x`; differentiable."""
-    x = _tensor(x)
-    z = x - x.max(axis=axis, keepdims=True).detach()
-    return z - z.exp().sum(axis=axis, keepdims=True).log()
-
-
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight.T + bias as one `linear` node: x (*, in), weight (out, in), bias (out,)
-    -> (*, out). Differentiable in all three (twice: the backward supports create_graph)."""
-    x = _tensor(x)
-    return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
-
-
-# ----------------------------------------------------------------------------- losses
-def _reduce(losses: Tensor, reduction: str, denominator: float) -> Tensor:
+def _reduce(losses: Tensor, reduction: str, denominator: float | None = None) -> Tensor:
+    """Apply `reduction` ("none", "sum", or "mean": the sum / `denominator`, by default
+    the number of elements) to per-element losses."""
     if reduction == "none":
         return losses
     total = losses.sum()
+    if denominator is None:
+        denominator = losses.size
     if reduction == "sum":
         return total
     # a mean over zero weight is nan (PyTorch); the nan is a constant, so the gradient
@@ -97,7 +33,7 @@ def _reduce(losses: Tensor, reduction: str, denominator: float) -> Tensor:
 def _float_logits(x: Any) -> Tensor:
     """Logits as a float Tensor: integer/bool logits compute in the default float dtype
     (the policy of every float-valued op), so the fused and composed paths agree."""
-    x = _tensor(x)
+    x = as_tensor(x)
     return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
 
 
@@ -162,7 +98,7 @@ def _composed_cross_entropy(
             e = label_smoothing
             q = _as_rows(target, targets.classes) * (1 - e) + e / targets.classes
             if weight is not None:
-                q = q * _tensor(weight)
+                q = q * as_tensor(weight)
         rows = -(log_probs * q).sum(axis=-1)
     else:
         rows = _nll_rows(log_probs, targets)  # -(1 - e) w[t] log p_t, zero on ignored rows
@@ -218,32 +154,29 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 
     `pred` and `target` must have the same shape (no silent broadcasting);
     differentiable in both."""
-    pred = _tensor(pred)
-    target = _tensor(target, "mse_loss", "target", dtype=pred.dtype)
+    pred = as_tensor(pred)
+    target = as_tensor(target, "mse_loss", "target", dtype=pred.dtype)
     if pred.shape != target.shape:
         raise ValueError(f"mse_loss: pred has shape {pred.shape} but target has shape {target.shape}")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    squared = (pred - target) ** 2
-    return squared if reduction == "none" else squared.mean() if reduction == "mean" else squared.sum()
+    check_reduction(reduction, "mse_loss")
+    return _reduce((pred - target) ** 2, reduction)
 
 
 @named_scope("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable for any
     logit: max(x, 0) - x y + log(1 + exp(-|x|)). Same shapes required; differentiable."""
-    x = _tensor(logits)
-    y = _tensor(target, "binary_cross_entropy_with_logits", "target", dtype=x.dtype)
+    x = as_tensor(logits)
+    y = as_tensor(target, "binary_cross_entropy_with_logits", "target", dtype=x.dtype)
     if x.shape != y.shape:
         raise ValueError(
             f"binary_cross_entropy_with_logits: logits have shape {x.shape} but target has shape {y.shape}"
         )
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"binary_cross_entropy_with_logits: bad reduction {reduction!r}")
+    check_reduction(reduction, "binary_cross_entropy_with_logits")
     # x [x >= 0] - x y + log(1 + exp(-|x|)), with the masks held constant (|x| = x s): the
     # gradient is sigmoid(x) - y everywhere, 0.5 - y at x = 0 (relu's and abs's slope 0 at
     # the kink would give -y there), and exp never sees a positive argument.
     positive = x.data >= 0
     sign = Tensor(np.where(positive, 1, -1).astype(x.dtype))
     losses = x * (Tensor(positive.astype(x.dtype)) - y) + ((-(x * sign)).exp() + 1).log()
-    return losses if reduction == "none" else losses.mean() if reduction == "mean" else losses.sum()
+    return _reduce(losses, reduction)
