@@ -3,12 +3,12 @@
 `import tinygrad_ce` needs only numpy; `tinygrad_ce.nn`, `.optim`, `.data`,
 `.functional`, `.viz` (graphviz) and `.compare` are submodules.
 """
+from .arrays import get_default_dtype, set_default_dtype
 from .autograd import AxisError, ShapeError, enable_grad, grad, is_grad_enabled, no_grad
-from .tensor import Tensor, get_default_dtype, set_default_dtype
-from . import ops  # noqa: F401, I001  (registers the primitives the Tensor's methods call)
 from .functional.scopes import named_scope
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
+from .tensor import Tensor
 from .training import evaluate, fit, load_checkpoint, save_checkpoint
 
 __version__ = "0.1.0"

@@ -10,113 +10,22 @@ from typing import Any, Union
 
 import numpy as np
 
-from .autograd import AxisError, ShapeError, Variable, backward, mode
+from .arrays import (  # noqa: F401  (get/set_default_dtype: re-exported, their old home)
+    NUMERIC_KINDS,
+    as_dtype,
+    check_flag,
+    check_shape,
+    get_default_dtype,
+    normalize_axis,
+    set_default_dtype,
+    to_array,
+)
+from .autograd import ShapeError, Variable, backward
 
 Operand = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 
 PRIMITIVES: dict[str, Callable[..., Tensor]] = {}
 """Op class name -> its `apply`, registered by `tinygrad_ce.ops` (e.g. "Add", "Exp")."""
-
-_default_dtype: np.dtype = np.dtype(np.float32)
-
-
-def set_default_dtype(dtype: Any) -> None:
-    """Set the float dtype of Tensors made from Python numbers and lists (float32 or float64)."""
-    global _default_dtype
-    dtype = as_dtype(dtype, "set_default_dtype")
-    if dtype.kind != "f":
-        raise TypeError(f"set_default_dtype: expected a float dtype, got {dtype}")
-    _default_dtype = dtype
-
-
-def get_default_dtype() -> np.dtype:
-    """The float dtype of Tensors made from Python numbers and lists."""
-    return _default_dtype
-
-
-NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
-
-
-def as_dtype(dtype: Any, owner: str, argument: str = "dtype") -> np.dtype:
-    """`dtype` as a numeric numpy dtype, or a TypeError naming `owner` and `argument`."""
-    try:
-        result = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"{owner}: {argument}={dtype!r} is not a numpy dtype") from None
-    if result.kind not in NUMERIC_KINDS:
-        raise TypeError(
-            f"{owner}: {argument}={dtype!r} is not a numeric dtype "
-            "(expected bool, an integer or a float dtype)"
-        )
-    return result
-
-
-def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    if dtype is not None:
-        dtype = as_dtype(dtype, "Tensor")
-    if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, (np.ndarray, np.generic)):  # numpy data keeps its dtype
-        array = np.asarray(data)
-        if array.dtype.kind not in NUMERIC_KINDS:
-            raise TypeError(
-                f"Tensor: data of dtype {array.dtype} is not numeric (expected bool, integer or float data)"
-            )
-        return array if dtype is None or array.dtype == dtype else array.astype(dtype)
-    try:
-        array = np.asarray(data, dtype=dtype)
-    except (ValueError, TypeError, OverflowError) as err:
-        kind = type(data).__name__
-        raise ValueError(f"Tensor: cannot make a numeric array from this {kind}: {err}") from None
-    if array.dtype.kind not in NUMERIC_KINDS:
-        raise TypeError(
-            f"Tensor: data must be numbers, nested lists of numbers or an ndarray, got "
-            f"{type(data).__name__} (making dtype {array.dtype})"
-        )
-    if dtype is None and array.dtype.kind == "f":  # Python floats become the default dtype
-        array = array.astype(_default_dtype, copy=False)
-    return array
-
-
-def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
-    """`axis` (None, an int, or a tuple/list of ints) as a tuple of axes in [0, ndim).
-
-    An axis outside [-ndim, ndim) is an `AxisError` naming it and ndim (never wrapped)."""
-    if axis is None:
-        return None
-    items = axis if isinstance(axis, (tuple, list)) else (axis,)
-    axes = []
-    for a in items:
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{op}: axis must be an int, a tuple or list of ints, or None; got {axis!r}")
-        if not -ndim <= a < ndim:
-            raise AxisError(
-                f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s) "
-                f"(expected {-ndim}..{ndim - 1})" if ndim else
-                f"{op}: axis {a} is out of range for a 0-d tensor (it has no axes)"
-            )
-        axes.append(int(a) % ndim)
-    if len(set(axes)) != len(axes):
-        raise ShapeError(f"{op}: axis {axis!r} names an axis twice")
-    return tuple(axes)
-
-
-def _check_flag(value: Any, op: str, argument: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}: {argument} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _check_shape(shape: tuple[Any, ...], op: str, allow_minus_one: bool = False) -> tuple[int, ...]:
-    for n in shape:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"{op}: shape must be ints, got {shape!r}")
-        if n < (-1 if allow_minus_one else 0):
-            raise ValueError(f"{op}: shape {shape!r} has a negative size {n}")
-    if allow_minus_one and sum(n == -1 for n in shape) > 1:
-        raise ValueError(f"{op}: shape {shape!r} may have at most one -1")
-    return tuple(int(n) for n in shape)
-
 
 class Tensor(Variable):
     """An n-dimensional array that records how it was computed, for autograd.
@@ -136,7 +45,7 @@ class Tensor(Variable):
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        array = _to_array(data, dtype)
+        array = to_array(data, dtype)
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"Tensor: requires_grad must be True or False, got {requires_grad!r}")
         if requires_grad and array.dtype.kind != "f":
@@ -227,7 +136,7 @@ class Tensor(Variable):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place on a leaf and return self."""
-        _check_flag(requires_grad, "requires_grad_", "requires_grad")
+        check_flag(requires_grad, "requires_grad_", "requires_grad")
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad_: dtype {self.data.dtype} cannot require grad")
         if not self.is_leaf:
@@ -387,14 +296,14 @@ class Tensor(Variable):
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (None: all; an int, tuple or list); differentiable."""
         return PRIMITIVES["Sum"](self, axis=normalize_axis(axis, self.data.ndim, "sum"),
-                             keepdims=_check_flag(keepdims, "sum", "keepdims"))
+                             keepdims=check_flag(keepdims, "sum", "keepdims"))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum; tied maxima share the gradient equally (like PyTorch's amax)."""
         if self.data.size == 0:
             raise ValueError(f"max: the tensor of shape {self.shape} is empty (a maximum needs elements)")
         return PRIMITIVES["Max"](self, axis=normalize_axis(axis, self.data.ndim, "max"),
-                             keepdims=_check_flag(keepdims, "max", "keepdims"))
+                             keepdims=check_flag(keepdims, "max", "keepdims"))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Composed: sum / count."""
@@ -406,7 +315,7 @@ class Tensor(Variable):
         """Reshape; takes `reshape(2, 3)` or `reshape((2, 3))`, one dim may be -1."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return PRIMITIVES["Reshape"](self, shape=_check_shape(shape, "reshape", allow_minus_one=True))
+        return PRIMITIVES["Reshape"](self, shape=check_shape(shape, "reshape", allow_minus_one=True))
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute axes (any permutation); no arguments reverses them."""
@@ -450,7 +359,7 @@ class Tensor(Variable):
             shape = (shape,)
         if not isinstance(shape, (tuple, list)):
             raise TypeError(f"broadcast_to: shape must be a tuple of ints, got {shape!r}")
-        return PRIMITIVES["BroadcastTo"](self, shape=_check_shape(tuple(shape), "broadcast_to"))
+        return PRIMITIVES["BroadcastTo"](self, shape=check_shape(tuple(shape), "broadcast_to"))
 
     def __getitem__(self, index: Any) -> Tensor:
         return PRIMITIVES["GetItem"](self, index=index)

@@ -1,7 +1,6 @@
 """`backward` and `grad`: the checks on what a user passes in, then the walk."""
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, get_default_dtype
+from ..arrays import get_default_dtype
+from ..tensor import Tensor
 
 
 def value(a: Any) -> np.ndarray:
