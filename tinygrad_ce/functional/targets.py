@@ -109,6 +109,49 @@ def prepare_targets(
     op: str = "cross_entropy",
 ) -> Targets:
     """Check the arguments of a cross-entropy call and compute its coefficients."""
+    _check_options(op, reduction, label_smoothing, ignore_index, logits_shape, target)
+    lead, classes = tuple(logits_shape[:-1]), logits_shape[-1]
+    dtype = np.dtype(dtype)
+    y = _as_array(target, op, "target")
+    w = None
+    if weight is not None:
+        w = _as_array(weight, op, "weight")
+        if w.shape != (classes,):
+            raise ValueError(
+                f"{op}: weight must have shape ({classes},) for logits of shape "
+                f"{tuple(logits_shape)}, got {w.shape}"
+            )
+        w = w.astype(dtype, copy=False)
+    if y.dtype.kind in "iu":
+        if y.shape != lead:
+            raise ValueError(
+                f"{op}: class-index target must have shape {lead} for logits of shape "
+                f"{tuple(logits_shape)}, got {y.shape}"
+            )
+        return _class_indices(op, lead, classes, dtype, y, w, ignore_index, float(label_smoothing))
+    if y.dtype.kind == "f":
+        if y.shape != tuple(logits_shape):
+            hint = " (class indices must be an integer array)" if y.shape == lead else ""
+            raise ValueError(
+                f"{op}: probability target must have the logits' shape {tuple(logits_shape)}, "
+                f"got {y.shape}{hint}"
+            )
+        if ignore_index is not None:
+            raise ValueError(f"{op}: ignore_index applies only to class-index targets, not probabilities")
+        rows, e = math.prod(lead), float(label_smoothing)
+        q = y.reshape(rows, classes).astype(dtype, copy=False)
+        if e:
+            q = (1 - e) * q + e / classes
+        soft = q * w if w is not None else q
+        return Targets(lead, classes, None, None, None, None, soft, soft.sum(axis=-1), float(rows), dtype)
+    raise TypeError(
+        f"{op}: target must hold integer class indices of shape {lead} or float "
+        f"probabilities of shape {tuple(logits_shape)}, got dtype {y.dtype}"
+    )
+
+
+def _check_options(op: str, reduction: Any, label_smoothing: Any, ignore_index: Any,
+                   logits_shape: tuple[int, ...], target: Any) -> None:
     check_reduction(reduction, op)
     number = (int, float, np.floating)
     if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, number):
@@ -126,85 +169,56 @@ def prepare_targets(
             f"{op}: gradients with respect to the target are not computed; pass "
             "target.detach(), or use cross_entropy(..., fused=False) to differentiate it"
         )
-    lead, classes = tuple(logits_shape[:-1]), logits_shape[-1]
-    dtype = np.dtype(dtype)
-    rows = math.prod(lead)
-    y = _as_array(target, op, "target")
-    e = float(label_smoothing)
 
-    w = None
-    if weight is not None:
-        w = _as_array(weight, op, "weight")
-        if w.shape != (classes,):
-            raise ValueError(
-                f"{op}: weight must have shape ({classes},) for logits of shape "
-                f"{tuple(logits_shape)}, got {w.shape}"
-            )
-        w = w.astype(dtype, copy=False)
 
-    if y.dtype.kind in "iu":
-        if y.shape != lead:
-            raise ValueError(
-                f"{op}: class-index target must have shape {lead} for logits of shape "
-                f"{tuple(logits_shape)}, got {y.shape}"
-            )
-        index = y.reshape(rows)
-        if index.dtype.itemsize < 8:  # narrow ints: widen, so the unsigned range check below holds
-            index = index.astype(np.int64 if index.dtype.kind == "i" else np.uint64)
-        ignored = index == ignore_index if ignore_index is not None else None
-        # one reduction checks both ends: viewed as unsigned, a negative index is huge
-        unsigned = index.view(f"u{index.itemsize}") if index.dtype.kind == "i" else index
-        in_range = rows == 0 or np.maximum.reduce(unsigned) < classes
-        bad = None if in_range else (index < 0) | (index >= classes)
-        if bad is not None and ignored is not None:
-            bad &= ~ignored
-        if bad is not None and bad.any():
-            value = index[np.argmax(bad)]
-            extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-            raise IndexError(
-                f"{op}: target value {value} is out of range for {classes} classes "
-                f"(expected 0..{classes - 1}{extra}); {int(bad.sum())} bad value(s)"
-            )
-        valid = None
-        if ignored is not None and (not in_range or ignored.any()):
-            valid = (~ignored).astype(dtype)
-            index = np.where(ignored, 0, index)
-        row_weight = w[index] if w is not None else None  # w[t_i]
-        if valid is not None:
-            row_weight = valid if row_weight is None else row_weight * valid
-        target_coef = row_weight
-        if e and row_weight is not None:
-            target_coef = ((1 - e) * row_weight).astype(dtype, copy=False)
-        elif e:
-            target_coef = np.full(rows, 1 - e, dtype=dtype)
-        uniform = None
-        row_total = target_coef
-        if e:
-            uniform = (np.full(classes, e / classes) if w is None else (e / classes) * w).astype(dtype)
-            spread = uniform.sum()
-            row_total = target_coef + (spread if valid is None else spread * valid)
-        denominator = float(row_weight.sum()) if row_weight is not None else float(rows)
-        return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator, dtype,
-                       np.arange(rows))
+def _checked_index(op: str, y: np.ndarray, classes: int, ignore_index: int | None
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The (M,) class indices, and where they are ignored (None: all count), or an
+    IndexError naming the first value outside [0, C) that is not ignore_index."""
+    index = y.reshape(-1)
+    if index.dtype.itemsize < 8:  # narrow ints: widen, so the unsigned range check below holds
+        index = index.astype(np.int64 if index.dtype.kind == "i" else np.uint64)
+    ignored = index == ignore_index if ignore_index is not None else None
+    # one reduction checks both ends: viewed as unsigned, a negative index is huge
+    unsigned = index.view(f"u{index.itemsize}") if index.dtype.kind == "i" else index
+    if index.size == 0 or np.maximum.reduce(unsigned) < classes:  # all in range
+        return index, (ignored if ignored is not None and ignored.any() else None)
+    bad = (index < 0) | (index >= classes)
+    if ignored is not None:
+        bad &= ~ignored
+    if bad.any():
+        extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise IndexError(
+            f"{op}: target value {index[np.argmax(bad)]} is out of range for {classes} classes "
+            f"(expected 0..{classes - 1}{extra}); {int(bad.sum())} bad value(s)"
+        )
+    return index, ignored
 
-    if y.dtype.kind == "f":
-        if y.shape != tuple(logits_shape):
-            hint = ""
-            if y.shape == lead:
-                hint = " (class indices must be an integer array)"
-            raise ValueError(
-                f"{op}: probability target must have the logits' shape {tuple(logits_shape)}, "
-                f"got {y.shape}{hint}"
-            )
-        if ignore_index is not None:
-            raise ValueError(f"{op}: ignore_index applies only to class-index targets, not probabilities")
-        q = y.reshape(rows, classes).astype(dtype, copy=False)
-        if e:
-            q = (1 - e) * q + e / classes
-        soft = q * w if w is not None else q
-        return Targets(lead, classes, None, None, None, None, soft, soft.sum(axis=-1), float(rows), dtype)
 
-    raise TypeError(
-        f"{op}: target must hold integer class indices of shape {lead} or float "
-        f"probabilities of shape {tuple(logits_shape)}, got dtype {y.dtype}"
-    )
+def _class_indices(op: str, lead: tuple[int, ...], classes: int, dtype: np.dtype, y: np.ndarray,
+                   w: np.ndarray | None, ignore_index: int | None, e: float) -> Targets:
+    """The sparse coefficients for class indices: (1-e) w[t_i] at each row's class, plus
+    the smoothing part (e/C) w_c spread over every class."""
+    index, ignored = _checked_index(op, y, classes, ignore_index)
+    rows = index.size
+    valid = None
+    if ignored is not None:  # (ignored rows point at class 0, with zero weight)
+        valid = (~ignored).astype(dtype)
+        index = np.where(ignored, 0, index)
+    row_weight = w[index] if w is not None else None  # w[t_i]
+    if valid is not None:
+        row_weight = valid if row_weight is None else row_weight * valid
+    target_coef = row_weight
+    if e and row_weight is not None:
+        target_coef = ((1 - e) * row_weight).astype(dtype, copy=False)
+    elif e:
+        target_coef = np.full(rows, 1 - e, dtype=dtype)
+    uniform = None
+    row_total = target_coef
+    if e:
+        uniform = (np.full(classes, e / classes) if w is None else (e / classes) * w).astype(dtype)
+        spread = uniform.sum()
+        row_total = target_coef + (spread if valid is None else spread * valid)
+    denominator = float(row_weight.sum()) if row_weight is not None else float(rows)
+    return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator, dtype,
+                   np.arange(rows))
