@@ -32,7 +32,7 @@ def test_reshape_and_index_errors_name_the_op():
     with pytest.raises(IndexError, match="getitem"):
         Tensor(np.ones(3))[5]
     with pytest.raises(ShapeError, match="transpose"):
-        Tensor(np.ones((2, 3))).transpose(0, 0)
+        Tensor(np.ones((2, 3))).transpose((0, 0))  # two ints swap (v2); a tuple is a permutation
 
 
 def test_backward_on_non_scalar_without_gradient():

@@ -153,4 +153,7 @@ def test_comparisons_and_argmax_are_plain_non_differentiable_tensors():
     np.testing.assert_array_equal((t <= Tensor([2.0, 0.0])).data, [[True, False], [True, True]])
     np.testing.assert_array_equal(t.argmax(axis=1).data, [1, 0])
     assert t.argmax().item() == 1
-    assert (t == t) is True and {t: 1}[t] == 1  # identity semantics kept for ==
+    # v2: == and != are elementwise (the contract changed); hashing stays by identity
+    np.testing.assert_array_equal((t == 3.0).data, [[False, True], [False, False]])
+    np.testing.assert_array_equal((t != t).data, np.zeros((2, 2), bool))
+    assert {t: 1}[t] == 1 and t in {t} and Tensor([1.0]) not in {t}

@@ -4,7 +4,7 @@
 `.functional`, `.viz` (graphviz) and `.compare` are submodules.
 """
 from . import ops  # noqa: F401  (importing ops registers the primitives the Tensor methods call)
-from .arrays import get_default_dtype, set_default_dtype
+from .tensor.arrays import get_default_dtype, set_default_dtype
 from .autograd import AxisError, ShapeError, enable_grad, grad, is_grad_enabled, no_grad
 from .functional.scopes import named_scope
 from .gradcheck import GradcheckError, gradcheck

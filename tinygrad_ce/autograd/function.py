@@ -15,6 +15,10 @@ from .mode import mode
 
 next_seq = count().__next__  # creation order of op outputs (the backward walk sorts by it)
 
+PRIMITIVES: dict[str, Any] = {}
+"""Op class name -> its `apply` ("Add", "Exp", ...): filled by `tinygrad_ce.ops` when it is
+imported; the Tensor's operators and methods call the primitives through it, by name."""
+
 
 class Variable:
     """What the engine needs of a tensor: `data` (ndarray), `requires_grad`, `grad_fn`

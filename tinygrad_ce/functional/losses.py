@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import get_default_dtype
 from ..ops import SoftmaxCrossEntropy
 from ..tensor import Tensor
+from ..tensor.arrays import get_default_dtype
 from .activations import as_tensor, log_softmax, where
 from .scopes import named_scope
 from .targets import Targets, check_reduction, prepare_targets

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import get_default_dtype
 from ..tensor import Tensor
+from ..tensor.arrays import get_default_dtype
 
 
 def value(a: Any) -> np.ndarray:

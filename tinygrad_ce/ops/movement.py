@@ -93,3 +93,35 @@ class ScatterAdd(Function):
 
     def backward(self, g, out, x):  # d scatter_add(x) = g[index]
         return (GetItem.apply(g, index=self.index) if isinstance(g, Tensor) else g[self.index],)
+
+
+class Cat(Function):
+    """Concatenation along `axis` (normalized); its backward slices g back apart."""
+
+    __slots__ = ("axis", "bounds")
+    name = "cat"
+
+    def forward(self, *xs, axis):
+        self.axis = axis
+        self.bounds = np.cumsum([0] + [x.shape[axis] for x in xs]).tolist()
+        return np.concatenate(xs, axis=axis)
+
+    def backward(self, g, out, *xs):  # d cat(x_1, ..., x_k) = the matching slices of g
+        lead = (slice(None),) * self.axis
+        need = self.needs_grad
+        return tuple(g[lead + (slice(lo, hi),)] if n else None
+                     for n, lo, hi in zip(need, self.bounds, self.bounds[1:]))
+
+
+class Pad(Function):
+    """Constant padding: `widths` is numpy's ((before, after), ...) per axis, all >= 0."""
+
+    __slots__ = ("window",)
+    name = "pad"
+
+    def forward(self, x, widths, value):
+        self.window = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    def backward(self, g, out, x):  # d pad(x) = the unpadded window of g
+        return (g[self.window],)

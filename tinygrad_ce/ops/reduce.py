@@ -32,3 +32,20 @@ class Max(Function):
         reduced = tuple(i for i, n in enumerate(self.kept_shape) if n == 1)
         share = (winners / winners.sum(axis=reduced, keepdims=True)).astype(value(x).dtype)
         return (g.reshape(self.kept_shape) * share,)
+
+
+class Cumsum(Function):
+    """Running sum along `axis` (normalized)."""
+
+    __slots__ = ("axis",)
+    name = "cumsum"
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return np.cumsum(x, axis=axis)
+
+    def backward(self, g, out, x):  # d cumsum(x)_i = sum_{j >= i} g_j: a reversed cumsum
+        reverse = (slice(None),) * self.axis + (slice(None, None, -1),)
+        if isinstance(g, np.ndarray):
+            return (np.cumsum(g[reverse], axis=self.axis)[reverse],)
+        return (Cumsum.apply(g[reverse], axis=self.axis)[reverse],)

@@ -10,24 +10,23 @@ from typing import Any, Union
 
 import numpy as np
 
+from ..autograd import PRIMITIVES, ShapeError, Variable, backward
 from .arrays import (  # noqa: F401  (get/set_default_dtype: re-exported, their old home)
     NUMERIC_KINDS,
     as_dtype,
     check_flag,
-    check_shape,
     get_default_dtype,
-    normalize_axis,
     set_default_dtype,
     to_array,
 )
-from .autograd import ShapeError, Variable, backward
+from .elementwise import ElementwiseMethods
+from .reduce import ReduceMethods
+from .shape import ShapeMethods
 
 Operand = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 
-PRIMITIVES: dict[str, Callable[..., Tensor]] = {}
-"""Op class name -> its `apply`, registered by `tinygrad_ce.ops` (e.g. "Add", "Exp")."""
 
-class Tensor(Variable):
+class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
     """An n-dimensional array that records how it was computed, for autograd.
 
     `data` is a number, nested list, ndarray or Tensor. Python floats and lists of
@@ -96,7 +95,8 @@ class Tensor(Variable):
 
     @property
     def size(self) -> int:
-        return self.data.size
+        """numpy's element count (PyTorch's `.size()` is `.shape` here; `numel()` too)."""
+        return _Size(self.data.size)
 
     @property
     def dtype(self) -> np.dtype:
@@ -124,6 +124,23 @@ class Tensor(Variable):
 
     def __float__(self) -> float:
         return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"bool() of a tensor of shape {self.shape} is ambiguous; use .any() or .all() "
+                             "on t.numpy(), or compare one element")
+        return bool(self.data.item())
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers."""
+        return self.data.tolist()
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name; `.size` is numpy's, the same number)."""
+        return int(self.data.size)
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -244,108 +261,24 @@ class Tensor(Variable):
     def __ge__(self, other: Operand) -> Tensor:
         return Tensor(self.data >= self._operand(other).data)
 
-    def argmax(self, axis: int | None = None) -> Tensor:
-        """Index of the maximum (an integer tensor; not differentiable)."""
-        if isinstance(axis, (tuple, list)):
-            raise TypeError(f"argmax: axis must be an int or None, got {axis!r}")
-        normalize_axis(axis, self.data.ndim, "argmax")
-        if self.data.size == 0:
-            raise ValueError(f"argmax: the tensor of shape {self.shape} is empty")
-        return Tensor(np.asarray(self.data.argmax(axis=axis)))
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == self._operand(other).data)
 
-    # ------------------------------------------------------------------ elementwise
-    def exp(self) -> Tensor:
-        """e ** x, elementwise; differentiable. Integers compute in the default float dtype."""
-        return PRIMITIVES["Exp"](self)
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != self._operand(other).data)
 
-    def log(self) -> Tensor:
-        """Natural logarithm, elementwise; differentiable (-inf at 0, nan below)."""
-        return PRIMITIVES["Log"](self)
+    __hash__ = Variable.__hash__  # by identity: a Tensor stays usable as a dict key
 
-    def relu(self) -> Tensor:
-        """max(x, 0), elementwise; differentiable (gradient 0 at 0, as PyTorch)."""
-        return PRIMITIVES["ReLU"](self)
-
-    def sigmoid(self) -> Tensor:
-        """1 / (1 + exp(-x)), elementwise, without overflow; differentiable."""
-        return PRIMITIVES["Sigmoid"](self)
-
-    def tanh(self) -> Tensor:
-        """tanh(x), elementwise; differentiable."""
-        return PRIMITIVES["Tanh"](self)
-
-    def abs(self) -> Tensor:
-        """|x|, composed as x * sign(x) with the sign held constant: gradient sign(x), 0 at 0
-        (as PyTorch). Integer tensors give numpy's abs (not differentiable)."""
-        if self.data.dtype.kind != "f":
-            return Tensor(np.abs(self.data))
-        return self * Tensor(np.sign(self.data))
-
-    def sqrt(self) -> Tensor:
-        """Composed: x ** 0.5."""
-        return self**0.5
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        """Composed: exp(x - max) / sum(exp(x - max)) along `axis` (the max held constant:
-        softmax does not change when a constant is subtracted, so the gradient is exact)."""
-        z = self - self.max(axis=axis, keepdims=True).detach()
-        e = z.exp()
-        return e / e.sum(axis=axis, keepdims=True)
-
-    # ------------------------------------------------------------------ reductions
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over `axis` (None: all; an int, tuple or list); differentiable."""
-        return PRIMITIVES["Sum"](self, axis=normalize_axis(axis, self.data.ndim, "sum"),
-                             keepdims=check_flag(keepdims, "sum", "keepdims"))
-
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum; tied maxima share the gradient equally (like PyTorch's amax)."""
-        if self.data.size == 0:
-            raise ValueError(f"max: the tensor of shape {self.shape} is empty (a maximum needs elements)")
-        return PRIMITIVES["Max"](self, axis=normalize_axis(axis, self.data.ndim, "max"),
-                             keepdims=check_flag(keepdims, "max", "keepdims"))
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Composed: sum / count."""
-        total = self.sum(axis=axis, keepdims=keepdims)
-        return total / (self.data.size // max(total.data.size, 1))
-
-    # ------------------------------------------------------------------ shape
-    def reshape(self, *shape: Any) -> Tensor:
-        """Reshape; takes `reshape(2, 3)` or `reshape((2, 3))`, one dim may be -1."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return PRIMITIVES["Reshape"](self, shape=check_shape(shape, "reshape", allow_minus_one=True))
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """Permute axes (any permutation); no arguments reverses them."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if not axes:
-            return PRIMITIVES["Transpose"](self, axes=None)
-        perm = normalize_axis(axes, self.data.ndim, "transpose")
-        if perm is None or len(perm) != self.data.ndim:
-            raise ShapeError(
-                f"transpose: axes {axes!r} are not a permutation of the {self.data.ndim} axes")
-        return PRIMITIVES["Transpose"](self, axes=perm)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """Exchange two axes (numpy's swapaxes); differentiable."""
-        (a,) = normalize_axis(axis1, self.data.ndim, "swapaxes") or (None,)
-        (b,) = normalize_axis(axis2, self.data.ndim, "swapaxes") or (None,)
-        if a is None or b is None:
-            raise TypeError(f"swapaxes: axis1 and axis2 must be ints, got {axis1!r} and {axis2!r}")
-        perm = list(range(self.ndim))
-        perm[a], perm[b] = perm[b], perm[a]
-        return self.transpose(perm)
-
-    @property
-    def T(self) -> Tensor:
-        """Composed: all axes reversed."""
-        return self.transpose()
+    # ------------------------------------------------------------------ numpy
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """numpy functions would drop the graph: a TypeError naming our spelling instead
+        (`np.asarray(t)` still gives the data)."""
+        name = getattr(func, "__name__", str(func))
+        spelling = _NUMPY_SPELLINGS.get(name, f"t.{name}(...) if it exists, or np.{name}(t.numpy())")
+        raise TypeError(f"np.{name} on a Tensor would drop the graph: use {spelling}")
 
     def astype(self, dtype: Any) -> Tensor:
-        """A copy in another dtype; differentiable (the gradient is cast back)."""
+        """A copy in another dtype; differentiable to float dtypes (the gradient is cast back)."""
         dtype = as_dtype(dtype, "astype")
         if dtype == self.data.dtype:
             return self
@@ -353,19 +286,48 @@ class Tensor(Variable):
             return Tensor(self.data.astype(dtype))
         return PRIMITIVES["Cast"](self, dtype=dtype)
 
-    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
-        """A broadcast view of shape `shape` (numpy's rules); the gradient is summed back."""
-        if isinstance(shape, (int, np.integer)):
-            shape = (shape,)
-        if not isinstance(shape, (tuple, list)):
-            raise TypeError(f"broadcast_to: shape must be a tuple of ints, got {shape!r}")
-        return PRIMITIVES["BroadcastTo"](self, shape=check_shape(tuple(shape), "broadcast_to"))
+    def to(self, dtype: Any) -> Tensor:
+        """PyTorch's spelling of `astype` (dtypes only: there are no devices here)."""
+        return self.astype(dtype)
 
-    def __getitem__(self, index: Any) -> Tensor:
-        return PRIMITIVES["GetItem"](self, index=index)
+    def float(self) -> Tensor:
+        """`astype(float32)`."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """`astype(float64)`."""
+        return self.astype(np.float64)
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (the gradient flows back)."""
+        return PRIMITIVES["Cast"](self, dtype=self.data.dtype)
+
+    def _wrap(self, data: Any) -> Tensor:
+        """A constant (not differentiable) tensor around `data`."""
+        t = self._blank()
+        t.data = np.asarray(data)
+        return t
 
 
 _new = object.__new__
+
+_NUMPY_SPELLINGS = {
+    "concatenate": "tinygrad_ce.cat(...) or tinygrad_ce.concatenate(...)", "stack": "tinygrad_ce.stack(...)",
+    "where": "tinygrad_ce.where(cond, a, b)", "dot": "a @ b", "matmul": "a @ b", "clip": "t.clip(lo, hi)",
+    "maximum": "tinygrad_ce.maximum(a, b)", "minimum": "tinygrad_ce.minimum(a, b)",
+    "einsum": "tinygrad_ce.einsum",
+    "split": "tinygrad_ce.split(...)", "mean": "t.mean()", "sum": "t.sum()", "max": "t.max()",
+    "min": "t.min()",
+    "transpose": "t.transpose(...)", "reshape": "t.reshape(...)", "squeeze": "t.squeeze()",
+}
+
+
+class _Size(int):
+    """`.size`: numpy's element count; calling it the PyTorch way says what to use."""
+
+    def __call__(self, dim: Any = None) -> Any:
+        raise TypeError("t.size is numpy's element count here (an int); for PyTorch's t.size() use t.shape, "
+                        "for t.size(d) use t.shape[d], and t.numel() for the count")
 
 
 def _fill(t: Tensor, data: Any, requires_grad: bool, name: str | None) -> None:

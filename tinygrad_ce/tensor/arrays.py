@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import AxisError, ShapeError, Variable
+from ..autograd import AxisError, ShapeError, Variable
 
 _default_dtype: np.dtype = np.dtype(np.float32)
 
@@ -108,3 +108,12 @@ def check_shape(shape: tuple[Any, ...], op: str, allow_minus_one: bool = False) 
     if allow_minus_one and sum(n == -1 for n in shape) > 1:
         raise ValueError(f"{op}: shape {shape!r} may have at most one -1")
     return tuple(int(n) for n in shape)
+
+
+def either(op: str, name: str, value: Any, default: Any, alias: str, alias_value: Any) -> Any:
+    """numpy's `name=` or PyTorch's `alias=` (e.g. axis/dim, keepdims/keepdim): one of them."""
+    if alias_value is None:
+        return value
+    if value is not default and value != default:
+        raise TypeError(f"{op}: give {name}= or {alias}=, not both")
+    return alias_value
