@@ -1,20 +1,55 @@
-"""Activations and losses (`import tinygrad_ce.functional as F`), composed from public
-Tensor ops so their gradients come from the graph; the fused ops (`softmax_cross_entropy`,
-`linear`) are single primitives with closed-form backwards, checked by their twins."""
-from .activations import as_tensor, linear, log_softmax, relu, sigmoid, softmax, tanh, where
+"""Activations, losses and joining (`import tinygrad_ce.functional as F`), composed from
+public Tensor ops so their gradients come from the graph; the fused ops
+(`softmax_cross_entropy`, `linear`) are single primitives with closed-form backwards,
+checked by their composed twins (`fused=False`)."""
+from .activations import (
+    as_tensor,
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    linear,
+    log_softmax,
+    logsigmoid,
+    mish,
+    normalize,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softsign,
+    tanh,
+    where,
+)
 from .joining import array_split, cat, chunk, concatenate, einsum, maximum, minimum, split, stack
+from .layers import dropout, one_hot
 from .losses import (
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
     softmax_cross_entropy,
 )
 from .scopes import Scope, current_scope, named_scope
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "where", "as_tensor",
+    "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "relu6",
+    "hardsigmoid", "hardswish", "logsigmoid", "softmin", "normalize", "dropout", "one_hot",
     "softmax_cross_entropy", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
+    "binary_cross_entropy", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
     "named_scope", "Scope", "current_scope",
     "cat", "concatenate", "stack", "split", "array_split", "chunk", "maximum", "minimum", "einsum",
 ]

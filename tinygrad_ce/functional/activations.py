@@ -75,3 +75,122 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     -> (*, out). Differentiable in all three (twice: the backward supports create_graph)."""
     x = as_tensor(x)
     return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
+
+
+# ----------------------------------------------------------------------------- more activations
+# Each is composed from Tensor ops; a mask computed from the data is a constant, and a
+# branch that is not chosen sees a harmless value (no inf * 0 in its gradient). The
+# gradient at each kink is PyTorch's (noted where it takes a side).
+def _masked(x: Tensor, mask: np.ndarray, value: float = 0.0) -> Tensor:
+    """x where not `mask`, `value` where `mask` (the unused side's input made harmless)."""
+    return Where.apply(x._operand(value), x, cond=mask)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, else negative_slope * x (gradient negative_slope at 0, as PyTorch)."""
+    x = as_tensor(x, "leaky_relu", "x")
+    return where(x.data > 0, x, x * negative_slope)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, else alpha * (exp(x) - 1) (gradient alpha at 0)."""
+    x = as_tensor(x, "elu", "x")
+    positive = x.data > 0
+    return where(positive, x, _masked(x, positive).expm1() * alpha)
+
+
+def selu(x: Any) -> Tensor:
+    """scale * elu(x, alpha) with PyTorch's constants."""
+    return elu(x, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, else alpha * (exp(x / alpha) - 1)."""
+    x = as_tensor(x, "celu", "x")
+    positive = x.data > 0
+    return where(positive, x, (_masked(x, positive) / alpha).expm1() * alpha)
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """x * Phi(x): 0.5 x (1 + erf(x / sqrt 2)), or with approximate="tanh"
+    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    x = as_tensor(x, "gelu", "x")
+    if approximate == "none":
+        return x * 0.5 * ((x * (1 / np.sqrt(2.0))).erf() + 1)
+    if approximate == "tanh":
+        return x * 0.5 * (((x + x * x * x * 0.044715) * np.sqrt(2 / np.pi)).tanh() + 1)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(x: Any) -> Tensor:
+    """x * sigmoid(x)."""
+    x = as_tensor(x, "silu", "x")
+    return x * x.sigmoid()
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's)."""
+    x = as_tensor(x, "softplus", "x")
+    linear_part = x.data * beta > threshold
+    z = _masked(x, linear_part) * beta
+    positive = z.data >= 0  # log(1 + e^z) = z [z >= 0] + log(1 + e^-|z|): exp never overflows
+    sign = Tensor(np.where(positive, 1, -1).astype(x.dtype))
+    soft = (z * Tensor(positive.astype(x.dtype)) + (-(z * sign)).exp().log1p()) / beta
+    return where(linear_part, x, soft)
+
+
+def mish(x: Any) -> Tensor:
+    """x * tanh(softplus(x))."""
+    x = as_tensor(x, "mish", "x")
+    return x * softplus(x).tanh()
+
+
+def softsign(x: Any) -> Tensor:
+    """x / (1 + |x|)."""
+    x = as_tensor(x, "softsign", "x")
+    return x / (x.abs() + 1)
+
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x limited to [min_val, max_val]; the gradient is 0 at the bounds (PyTorch's, unlike clamp)."""
+    x = as_tensor(x, "hardtanh", "x")
+    return where(x.data <= min_val, min_val, where(x.data >= max_val, max_val, x))
+
+
+def relu6(x: Any) -> Tensor:
+    """hardtanh(x, 0, 6)."""
+    return hardtanh(x, 0.0, 6.0)
+
+
+def hardsigmoid(x: Any) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return relu6(as_tensor(x, "hardsigmoid", "x") + 3) / 6
+
+
+def hardswish(x: Any) -> Tensor:
+    """0 up to -3, x (x + 3) / 6 between, x from 3 on (PyTorch 2.13's pieces and slopes:
+    0 at -3, 1 at 3)."""
+    x = as_tensor(x, "hardswish", "x")
+    return where(x.data <= -3, 0.0, where(x.data < 3, x * (x + 3) / 6, x))
+
+
+def logsigmoid(x: Any) -> Tensor:
+    """log(sigmoid(x)) = x [x < 0] - log(1 + exp(-|x|)): finite for large negative x."""
+    x = as_tensor(x, "logsigmoid", "x")
+    negative = x.data < 0
+    sign = Tensor(np.where(negative, -1, 1).astype(x.dtype))
+    return x * Tensor(negative.astype(x.dtype)) - (-(x * sign)).exp().log1p()
+
+
+def softmin(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """softmax(-x)."""
+    return (-as_tensor(x, "softmin", "x")).softmax(axis, dim=dim)
+
+
+def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p, eps) along `dim` (a zero vector stays zero, with zero gradient)."""
+    x = as_tensor(x, "normalize", "x")
+    total = (x.abs() ** p).sum(axis=dim, keepdims=True)
+    nonzero = total.data > 0
+    norm = where(nonzero, _masked(total, ~nonzero, 1.0) ** (1 / p), 0.0)
+    return x / where(norm.data > eps, norm, eps)

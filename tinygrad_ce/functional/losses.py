@@ -11,7 +11,7 @@ import numpy as np
 from ..ops import SoftmaxCrossEntropy
 from ..tensor import Tensor
 from ..tensor.arrays import get_default_dtype
-from .activations import as_tensor, log_softmax, where
+from .activations import as_tensor, log_softmax, logsigmoid, where
 from .scopes import named_scope
 from .targets import Targets, check_reduction, prepare_targets
 
@@ -163,21 +163,95 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce((pred - target) ** 2, reduction)
 
 
+def _pair(pred: Any, target: Any, op: str, reduction: str) -> tuple[Tensor, Tensor]:
+    """Both as Tensors of one shape (no silent broadcasting), the reduction checked."""
+    pred = as_tensor(pred, op, "input")
+    target = as_tensor(target, op, "target", dtype=pred.dtype if pred.dtype.kind == "f" else None)
+    if pred.shape != target.shape:
+        raise ValueError(f"{op}: input has shape {pred.shape} but target has shape {target.shape}")
+    check_reduction(reduction, op)
+    return pred, target
+
+
+def _weighted(losses: Tensor, weight: Any, op: str, name: str = "weight") -> Tensor:
+    if weight is None:
+        return losses
+    w = as_tensor(weight, op, name, dtype=losses.dtype)
+    try:
+        np.broadcast_shapes(w.shape, losses.shape)
+    except ValueError:
+        raise ValueError(f"{op}: {name} of shape {w.shape} does not broadcast to {losses.shape}") from None
+    return losses * w
+
+
 @named_scope("binary_cross_entropy_with_logits")
-def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean", weight: Any = None,
+                                     pos_weight: Any = None) -> Tensor:
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable for any
-    logit: max(x, 0) - x y + log(1 + exp(-|x|)). Same shapes required; differentiable."""
-    x = as_tensor(logits)
-    y = as_tensor(target, "binary_cross_entropy_with_logits", "target", dtype=x.dtype)
-    if x.shape != y.shape:
-        raise ValueError(
-            f"binary_cross_entropy_with_logits: logits have shape {x.shape} but target has shape {y.shape}"
-        )
-    check_reduction(reduction, "binary_cross_entropy_with_logits")
-    # x [x >= 0] - x y + log(1 + exp(-|x|)), with the masks held constant (|x| = x s): the
-    # gradient is sigmoid(x) - y everywhere, 0.5 - y at x = 0 (relu's and abs's slope 0 at
-    # the kink would give -y there), and exp never sees a positive argument.
-    positive = x.data >= 0
-    sign = Tensor(np.where(positive, 1, -1).astype(x.dtype))
-    losses = x * (Tensor(positive.astype(x.dtype)) - y) + ((-(x * sign)).exp() + 1).log()
+    logit: -(pos_weight y logsigmoid(x) + (1 - y) logsigmoid(-x)), times `weight`. The
+    gradient is PyTorch's everywhere (0.5 - y at x = 0). Same shapes required."""
+    x, y = _pair(logits, target, "binary_cross_entropy_with_logits", reduction)
+    positive = y if pos_weight is None else _weighted(y, pos_weight, "binary_cross_entropy_with_logits",
+                                                      "pos_weight")
+    losses = -(positive * logsigmoid(x) + (1 - y) * logsigmoid(-x))
+    return _reduce(_weighted(losses, weight, "binary_cross_entropy_with_logits"), reduction)
+
+
+@named_scope("binary_cross_entropy")
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p, each log limited below by -100
+    (PyTorch's clamp, so p = 0 or 1 gives a finite loss), times `weight`."""
+    p, y = _pair(input, target, "binary_cross_entropy", reduction)
+    if np.any((p.data < 0) | (p.data > 1)):
+        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
+    log_p, log_q = p.log(), (1 - p).log()
+    log_p = where(log_p.data < -100, -100.0, log_p)
+    log_q = where(log_q.data < -100, -100.0, log_q)
+    return _reduce(_weighted(-(y * log_p + (1 - y) * log_q), weight, "binary_cross_entropy"), reduction)
+
+
+@named_scope("l1_loss")
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target| (gradient 0 where they are equal, as PyTorch)."""
+    x, y = _pair(input, target, "l1_loss", reduction)
+    return _reduce((x - y).abs(), reduction)
+
+
+@named_scope("smooth_l1_loss")
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta = 0 is L1."""
+    x, y = _pair(input, target, "smooth_l1_loss", reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = x - y
+    if beta == 0:
+        return _reduce(d.abs(), reduction)
+    return _reduce(where(np.abs(d.data) < beta, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction)
+
+
+@named_scope("huber_loss")
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
+    x, y = _pair(input, target, "huber_loss", reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    d = x - y
+    return _reduce(where(np.abs(d.data) <= delta, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
+
+
+@named_scope("kl_div")
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """target (log target - input) elementwise, for `input` holding log-probabilities
+    (0 where target is 0); `reduction="batchmean"` divides the sum by the batch size
+    (the KL divergence proper; "mean" averages every element, as PyTorch)."""
+    batchmean = reduction == "batchmean"
+    x, t = _pair(input, target, "kl_div", "sum" if batchmean else reduction)
+    if log_target:
+        losses = t.exp() * (t - x)
+    else:
+        present = t.data > 0
+        log_t = where(present, where(present, t, 1.0).log(), 0.0)
+        losses = t * log_t - t * x
+    if batchmean:
+        return losses.sum() / (x.shape[0] if x.ndim else 1)
     return _reduce(losses, reduction)
