@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import argparse
 
-from tinygrad_ce.study import StudyConfig, fused_unfused_gradients_agree, run_study
-from tinygrad_ce.study_report import markdown_table, write_results
+from tinygrad_ce.lab.study import (
+    StudyConfig,
+    fused_unfused_gradients_agree,
+    markdown_table,
+    run_study,
+    write_results,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

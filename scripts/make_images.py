@@ -16,8 +16,8 @@ sys.path.insert(0, str(ROOT))  # the checkout's package, installed or not
 
 from tinygrad_ce import Tensor, nn  # noqa: E402
 from tinygrad_ce import functional as F  # noqa: E402
-from tinygrad_ce.compare_sweep import plot_sweep, sweep  # noqa: E402
-from tinygrad_ce.viz import draw_comparison, draw_graph, render  # noqa: E402
+from tinygrad_ce.lab.compare import plot_sweep, sweep  # noqa: E402
+from tinygrad_ce.lab.viz import draw_comparison, draw_graph, render  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 

@@ -148,7 +148,7 @@ def test_help_descriptions_are_whole_sentences(capsys, command):
     description = text.split("\n\n")[1]  # after the usage block
     sentence = " ".join(description.split())
     assert sentence.endswith("."), sentence
-    module = __import__(f"tinygrad_ce.commands.{command}", fromlist=["_"])
+    module = __import__(f"tinygrad_ce.cli.{command}", fromlist=["_"])
     last_words = " ".join(module.__doc__.split()[-4:]).replace("`", "")
     assert sentence.endswith(last_words), (sentence, last_words)
 
@@ -191,9 +191,9 @@ def test_graph_unsupported_extension_does_not_invent_a_format(capsys):
 def interrupt_at(monkeypatch, call: int, action) -> None:
     """Make the training loss run `action()` at its `call`-th call. With TINY an epoch
     makes 4 calls (3 training batches, 1 validation pass), so 10 is inside epoch 3."""
-    from tinygrad_ce.commands import _training
+    from tinygrad_ce.cli import training_run
 
-    real = _training.make_loss
+    real = training_run.make_loss
 
     def make_loss(kind):
         loss, calls = real(kind), itertools.count(1)
@@ -205,7 +205,7 @@ def interrupt_at(monkeypatch, call: int, action) -> None:
 
         return interrupted
 
-    monkeypatch.setattr(_training, "make_loss", make_loss)
+    monkeypatch.setattr(training_run, "make_loss", make_loss)
 
 
 def raise_keyboard_interrupt() -> None:

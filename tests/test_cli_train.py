@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tinygrad_ce.cli import main
-from tinygrad_ce.commands._training import model_from_checkpoint
+from tinygrad_ce.cli.training_run import model_from_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 try:

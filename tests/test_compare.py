@@ -1,4 +1,4 @@
-"""The fused-vs-unfused comparison (`tinygrad_ce.compare`): its numbers agree with a direct
+"""The fused-vs-unfused comparison (`tinygrad_ce.lab.compare`): its numbers agree with a direct
 computation, its dict has every field and is strict JSON, and the sweep and its plot."""
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ import pytest
 
 import tinygrad_ce.functional as F
 from tinygrad_ce import Tensor, grad, nn
-from tinygrad_ce.compare import (
+from tinygrad_ce.lab.compare import (
     CrossEntropyComparison,
     Difference,
     ModelComparison,
     PathResult,
+    SweepRow,
     compare_cross_entropy,
     compare_model,
+    format_sweep,
+    make_logits,
+    plot_sweep,
+    sweep,
 )
-from tinygrad_ce.compare_sweep import SweepRow, format_sweep, make_logits, plot_sweep, sweep
 
 
 def direct(logits: np.ndarray, target: np.ndarray, fused: bool, **options: object) -> tuple[np.ndarray, ...]:
@@ -171,9 +175,18 @@ def test_plot_sweep_without_matplotlib_says_how_to_install(
     assert not (tmp_path / "sweep.png").exists()
 
 
-def test_sweep_names_are_reexported_from_compare() -> None:
+def test_old_import_paths_still_work() -> None:
     import tinygrad_ce.compare as compare
+    import tinygrad_ce.lab.study as study
+    import tinygrad_ce.lab.viz as viz
+    from tinygrad_ce import study as old_study
+    from tinygrad_ce import study_report as old_report
+    from tinygrad_ce import viz as old_viz
 
     assert compare.sweep is sweep and compare.plot_sweep is plot_sweep
+    assert compare.compare_model is compare_model
     with pytest.raises(AttributeError):
         compare.no_such_name  # noqa: B018
+    assert old_study.run_study is study.run_study and old_study.RunResult is study.RunResult
+    assert old_report.write_results is study.write_results
+    assert old_viz.draw_graph is viz.draw_graph and old_viz.value_lines is viz.value_lines

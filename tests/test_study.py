@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tinygrad_ce import cli
-from tinygrad_ce.study import (
+from tinygrad_ce.lab.study import (
     VARIANTS,
     RunResult,
     StudyConfig,
@@ -24,7 +24,7 @@ from tinygrad_ce.study import (
     per_sample_logit_gradients,
     run_study,
 )
-from tinygrad_ce.study_report import agreement_line, format_epochs, markdown_table, write_results
+from tinygrad_ce.lab.study.report import agreement_line, format_epochs, markdown_table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 

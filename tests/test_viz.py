@@ -1,4 +1,4 @@
-"""Graph drawings (`tinygrad_ce.viz`): exact DOT structure on small known graphs, scopes
+"""Graph drawings (`tinygrad_ce.lab.viz`): exact DOT structure on small known graphs, scopes
 as clusters and boxes, determinism, a golden DOT file, rendering with the real `dot`,
 the missing-`dot` error, and a 100,000-op chain cut down to `max_nodes`."""
 from __future__ import annotations
@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 import tinygrad_ce.functional as F
 from tinygrad_ce import Tensor, nn
-from tinygrad_ce import vizgraph as vg
-from tinygrad_ce.viz import (
+from tinygrad_ce.lab.viz import (
     GraphvizNotFoundError,
     count_nodes,
     draw_backward,
@@ -25,6 +24,7 @@ from tinygrad_ce.viz import (
     render,
     value_lines,
 )
+from tinygrad_ce.lab.viz import graph as vg
 
 GOLDEN = Path(__file__).parent / "golden" / "small_graph.dot"
 HAS_DOT = any((Path(d) / "dot").exists() for d in os.environ.get("PATH", "").split(os.pathsep) if d)
@@ -185,7 +185,7 @@ def test_module_scopes_and_parameter_names() -> None:
 
 def test_past_max_nodes_scopes_collapse_first() -> None:
     _, loss = _unfused()
-    lay = vg.fit(vg.walk([loss]), None, 16)
+    lay = vg.fit_layout(vg.walk([loss]), None, 16)
     assert lay.auto_collapsed and lay.omitted == 0 and len(lay.nodes) == 12  # log_softmax boxed
     source = draw_graph(loss, max_nodes=5).source
     assert len(graph_nodes(source)) == 3 and "scopes collapsed to fit max_nodes=5" in source

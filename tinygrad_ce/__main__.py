@@ -1,3 +1,4 @@
+"""`python -m tinygrad_ce`: the same as the `tinygrad-ce` command."""
 import sys
 
 from .cli import main

@@ -1,4 +1,4 @@
-"""Argument checks shared by `nn`, `optim`, `data` and `gradcheck`.
+"""Argument checks shared by `nn`, `optim`, `data`, `rng` and `gradcheck`.
 
 Each check returns the value normalised (a Python int, float or bool) or raises a
 TypeError (wrong type) or ValueError (right type, bad value) that names the caller

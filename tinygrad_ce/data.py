@@ -20,7 +20,7 @@ import numpy as np
 from . import _checks as checks
 from ._checks import got
 from .io import open_regular_file
-from .nn import as_generator
+from .rng import as_generator
 from .tensor import Tensor
 
 Seed = int | np.random.Generator | None

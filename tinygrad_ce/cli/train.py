@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import describe
-from ._training import add_training_arguments, train_and_save
+from .options import describe
+from .training_run import add_training_arguments, train_and_save
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

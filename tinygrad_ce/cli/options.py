@@ -1,7 +1,8 @@
 """What every subcommand shares: the argparse `type=` functions with their documented
-upper bounds (`int_in`, `float_in`, `seed`, `layer_sizes`, `hidden_sizes`), the check
-that an output directory is writable, and `describe` for --help texts. Each refusal is
-one line naming the option, exit status 2 (see `tinygrad_ce.cli`)."""
+upper bounds (`int_in`, `float_in`, `random_seed`, `layer_sizes`, `hidden_sizes`,
+`mlp_sizes`), the checks of a model's size and of an output directory, and `describe`
+for --help texts. Each refusal is one line naming the option, exit status 2 (see
+`tinygrad_ce.cli`)."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 
-from ..cli import CommandError
+from .errors import CommandError
 
 # Upper bounds of the size options. Past them a run needs more memory than a laptop has
 # or hours of time; each option's --help states its bound.
@@ -122,6 +123,18 @@ def hidden_sizes(text: str) -> list[int]:
     if weights > MAX_PARAMETERS:
         raise argparse.ArgumentTypeError(
             f"{text!r} means {weights:,} weights between the hidden layers, more than {MAX_PARAMETERS:,}")
+    return sizes
+
+
+def mlp_sizes(text: str) -> list[int]:
+    """An argparse `type=`: "2,16,3" -> [2, 16, 3], the layer sizes of a whole MLP: at
+    least two (input, ..., classes), the last at least 2."""
+    sizes = layer_sizes(text)
+    if len(sizes) < 2:
+        raise argparse.ArgumentTypeError(f"needs at least two sizes (input,...,classes), got {text!r}")
+    if sizes[-1] < 2:
+        message = f"the last size is the number of classes, at least 2, got {sizes[-1]}"
+        raise argparse.ArgumentTypeError(message)
     return sizes
 
 

@@ -13,9 +13,9 @@ import os
 
 import numpy as np
 
-from tinygrad_ce.cli import CommandError
-
-from ._common import MAX_BATCH, MAX_LOGITS, describe, float_in, int_in, random_seed
+from ..lab.compare import compare_cross_entropy, format_sweep, make_logits, plot_sweep, sweep
+from .errors import CommandError
+from .options import MAX_BATCH, MAX_LOGITS, describe, float_in, int_in, random_seed
 
 MAX_CLASSES, MAX_REPEATS = 1_000_000, 1_000
 MAX_SCALE = 1e6  # far past every underflow (745 in float64), far below float32 overflow
@@ -72,8 +72,6 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare (or sweep) as `args` says and print the result; the exit status."""
-    from tinygrad_ce.compare import compare_cross_entropy, format_sweep, make_logits, plot_sweep, sweep
-
     _check(args)
     rng = np.random.default_rng(args.seed)
     options: dict = {"reduction": args.reduction, "label_smoothing": args.label_smoothing}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import graphviz
 
-from .io import atomic_path, atomic_write
+from ...io import atomic_path, atomic_write
 
 __all__ = ["render", "GraphvizNotFoundError", "FORMATS"]
 

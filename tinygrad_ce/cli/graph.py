@@ -14,20 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_ce.cli import CommandError
-
-from ._common import (
+from .. import Tensor, nn
+from .. import functional as F
+from ..lab.viz import draw_backward, draw_comparison, draw_graph
+from ..lab.viz.render import FORMATS, GraphvizNotFoundError, render
+from .errors import CommandError
+from .options import (
     MAX_BATCH,
     MAX_PARAMETERS,
     MAX_WIDTH,
     check_model_size,
     describe,
     int_in,
-    layer_sizes,
+    mlp_sizes,
     random_seed,
 )
 
-FORMATS = ("svg", "png", "pdf", "dot")
 MAX_NODES = 100_000
 
 
@@ -60,18 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def mlp_sizes(text: str) -> list[int]:
-    """An argparse `type=`: "2,16,3" -> [2, 16, 3]; at least two sizes (input,
-    ..., classes), the last at least 2."""
-    sizes = layer_sizes(text)
-    if len(sizes) < 2:
-        raise argparse.ArgumentTypeError(f"needs at least two sizes (input,...,classes), got {text!r}")
-    if sizes[-1] < 2:
-        message = f"the last size is the number of classes, at least 2, got {sizes[-1]}"
-        raise argparse.ArgumentTypeError(message)
-    return sizes
-
-
 def output_path(out: str | None, fmt: str | None) -> tuple[Path, str]:
     """The file to write and its format, from --out and --format."""
     if out is None:
@@ -99,10 +89,6 @@ def output_path(out: str | None, fmt: str | None) -> tuple[Path, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the graph as `args` says and write it; the exit status."""
-    from tinygrad_ce import Tensor, nn
-    from tinygrad_ce import functional as F
-    from tinygrad_ce.viz import GraphvizNotFoundError, draw_backward, draw_comparison, draw_graph, render
-
     sizes = args.sizes
     check_model_size(sizes, args.batch, "--sizes", "--batch")
     path, fmt = output_path(args.out, args.format)

@@ -2,9 +2,9 @@
 
 `walk` collects every tensor and recorded op that some root tensors were computed
 from, iteratively (a chain of 100,000 ops is fine), in a deterministic order with
-inputs first. `layout` turns a walk into the nodes and edges to draw: scopes
-collapsed into single boxes where asked, and at most `max_nodes` nodes, the ones
-nearest the roots, when the graph is too big.
+inputs first. `layout` turns a walk into the nodes and edges to draw, with scopes
+collapsed into single boxes where asked; `fit_layout` keeps it within `max_nodes`
+nodes (collapsing scopes, then keeping the nodes `nearest` the roots).
 
 How a tensor is classified (its `kind`):
 
@@ -21,12 +21,16 @@ How a tensor is classified (its `kind`):
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from .autograd import Function
-from .functional.scopes import Scope
-from .tensor import Tensor
+from ...autograd import Function
+from ...functional.scopes import Scope
+from ...tensor import Tensor
+
+_Value = TypeVar("_Value", bound=Hashable)
+_Producer = TypeVar("_Producer", bound=Hashable)
 
 TENSOR_KINDS = ("parameter", "input", "constant", "intermediate", "output", "forward")
 
@@ -110,28 +114,41 @@ def walk(
     return Walk(tensors, labels, producer, ops, op_inputs, op_output, root_indices)
 
 
-def truncate_walk(w: Walk, max_nodes: int) -> tuple[Walk, int, list[str]]:
-    """The part of `w` nearest its roots, at most `max_nodes` tensors and ops (breadth
-    first from the roots), re-numbered; also how many nodes were left out, and the keys
-    of the kept nodes that lost an input. Touches only the kept part (and sorts it)."""
-    kept_tensors: set[int] = set()
-    kept_ops: set[int] = set()
-    queue = deque(w.roots)
-    budget = max_nodes
-    while queue and budget > 0:
-        t = queue.popleft()
-        if t in kept_tensors:
+def nearest(
+    roots: Iterable[_Value],
+    made_by: Callable[[_Value], _Producer | None],
+    inputs: Callable[[_Producer], Iterable[_Value]],
+    max_nodes: int,
+) -> tuple[set[_Value], set[_Producer]]:
+    """The at most `max_nodes` nodes nearest the roots of a graph of values and the
+    producers that made them (tensors and ops, or drawn tensors and ops/boxes): breadth
+    first from the roots towards the inputs; a kept value brings its producer along
+    (while the budget lasts), whose inputs join the queue. The kept values and producers."""
+    values: set[_Value] = set()
+    producers: set[_Producer] = set()
+    queue = deque(roots)
+    while queue and len(values) + len(producers) < max_nodes:
+        value = queue.popleft()
+        if value in values:
             continue
-        kept_tensors.add(t)
-        budget -= 1
-        op = w.producer[t]
-        if op >= 0 and budget > 0:
-            kept_ops.add(op)  # an op comes with its output
-            budget -= 1
-            queue.extend(w.op_inputs[op])
+        values.add(value)
+        producer = made_by(value)
+        if producer is not None and producer not in producers and len(values) + len(producers) < max_nodes:
+            producers.add(producer)
+            queue.extend(inputs(producer))
+    return values, producers
+
+
+def truncate_walk(w: Walk, max_nodes: int) -> tuple[Walk, int, list[str]]:
+    """The part of `w` `nearest` its roots, at most `max_nodes` tensors and ops,
+    re-numbered; also how many nodes were left out, and the keys of the kept nodes that
+    lost an input. Touches only the kept part (and sorts it)."""
+    made_by = lambda t: w.producer[t] if w.producer[t] >= 0 else None
+    kept_tensors, kept_ops = nearest(w.roots, made_by, lambda op: w.op_inputs[op], max_nodes)
     order = sorted(kept_tensors)
     new_index = {t: i for i, t in enumerate(order)}
-    sub = Walk([], [], [], [], [], [], [new_index[r] for r in w.roots])
+    roots = [new_index[r] for r in w.roots if r in new_index]  # all of them, unless more than max_nodes
+    sub = Walk([], [], [], [], [], [], roots)
     cut: list[str] = []
     for t in order:
         sub.tensors.append(w.tensors[t])
@@ -179,6 +196,7 @@ class Layout:
 
     @property
     def scope_by_number(self) -> dict[int, Scope]:
+        """Scope number -> the Scope (the inverse of `scope_keys`)."""
         return {self.scope_keys[sid]: s for sid, s in self.scopes.items()}
 
 
@@ -223,19 +241,21 @@ def max_scope_depth(w: Walk) -> int:
     return max((len(p) for p in paths.values()), default=0)
 
 
-def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
-    """The nodes and edges of the drawing, with scopes matching `rule` as boxes."""
-    keys, scopes, paths = _number_scopes(w.ops)
-    box_of: list[Scope | None] = []  # per op: the collapsed scope it disappears into
+def _boxes(w: Walk, rule: CollapseRule | None, paths: Mapping[int, list[Scope]]) -> list[Scope | None]:
+    """Per op: the outermost scope around it that `rule` collapses (None: drawn as an op)."""
+    box_of: list[Scope | None] = []
     for fn in w.ops:
         box = None
         if rule is not None and fn.tag is not None:
-            for depth, s in enumerate(paths[id(fn.tag)]):
-                if rule(s, depth):
-                    box = s
-                    break
+            box = next((s for depth, s in enumerate(paths[id(fn.tag)]) if rule(s, depth)), None)
         box_of.append(box)
+    return box_of
 
+
+def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
+    """The nodes and edges of the drawing, with scopes matching `rule` as boxes."""
+    keys, scopes, paths = _number_scopes(w.ops)
+    box_of = _boxes(w, rule, paths)
     consumers: list[list[int]] = [[] for _ in w.tensors]
     for i, inputs in enumerate(w.op_inputs):
         for t in inputs:
@@ -248,11 +268,9 @@ def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
 
     nodes: list[Node] = []
     shown = [True] * len(w.tensors)
-    placed: list[Scope | None] = [None] * len(w.tensors)
     boxes_seen: dict[int, int] = {}  # scope number -> ops inside
     for t, kind in enumerate(w.kinds):
-        made_by = w.producer[t]
-        users = consumers[t]
+        made_by, users, placed = w.producer[t], consumers[t], None
         inside_one_box = False  # used only inside one collapsed box (so hidden in it)
         if rule is not None and users and t not in roots:
             first = box_of[users[0]]
@@ -268,15 +286,20 @@ def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
                 shown[t] = not (inside_one_box and box_of[users[0]] is box)
             else:
                 nodes.append(Node(f"op{made_by}", "op", made_by, w.ops[made_by].tag))
-            placed[t] = placement_of_op(made_by)
+            placed = placement_of_op(made_by)
         elif kind == "constant" or (kind == "input" and w.tensors[t].name is None):
             # drawn beside the ops that use it (and hidden in their box) when they share one scope
             shown[t] = not inside_one_box
             spots = {id(placement_of_op(u)) for u in users}
-            placed[t] = placement_of_op(users[0]) if len(spots) == 1 else None
+            placed = placement_of_op(users[0]) if len(spots) == 1 else None
         if shown[t]:
-            nodes.append(Node(f"t{t}", kind, t, placed[t]))
+            nodes.append(Node(f"t{t}", kind, t, placed))
+    return Layout(w, nodes, _edges(w, box_of, shown, keys), keys, scopes, boxes_seen)
 
+
+def _edges(w: Walk, box_of: Sequence[Scope | None], shown: Sequence[bool],
+           keys: Mapping[int, int]) -> list[tuple[str, str]]:
+    """The drawn edges: into and out of each op, or (once each) of the box it is hidden in."""
     edges: list[tuple[str, str]] = []
     box_edges: set[tuple[str, str]] = set()
     for i, inputs in enumerate(w.op_inputs):
@@ -295,25 +318,24 @@ def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
             if edge not in box_edges:
                 box_edges.add(edge)
                 edges.append(edge)
-    return Layout(w, nodes, edges, keys, scopes, boxes_seen)
+    return edges
 
 
 def truncate(lay: Layout, max_nodes: int) -> Layout:
-    """Keep the `max_nodes` nodes nearest the roots (breadth first, walking from each
-    node to its inputs); record how many were left out and which kept nodes lost inputs."""
+    """Keep the `max_nodes` drawn nodes `nearest` the roots (a tensor's producer is the
+    op or box its one incoming edge comes from); record how many were left out and which
+    kept nodes lost inputs."""
     if len(lay.nodes) <= max_nodes:
         return lay
     incoming: dict[str, list[str]] = {}
     for a, b in lay.edges:
         incoming.setdefault(b, []).append(a)
-    kept: set[str] = set()
-    queue = deque(f"t{r}" for r in lay.walk.roots)
-    while queue and len(kept) < max_nodes:
-        key = queue.popleft()
-        if key in kept:
-            continue
-        kept.add(key)
-        queue.extend(a for a in incoming.get(key, ()) if a not in kept)
+    producers = {n.key for n in lay.nodes if n.kind in ("op", "scope")}
+    made_by = lambda key: next((a for a in incoming.get(key, ()) if a in producers), None)
+    values, kept_producers = nearest(
+        (f"t{r}" for r in lay.walk.roots), made_by, lambda key: incoming.get(key, ()), max_nodes
+    )
+    kept = values | kept_producers
     lay.omitted = len(lay.nodes) - len(kept)
     lay.nodes = [n for n in lay.nodes if n.key in kept]
     cut = {b for a, b in lay.edges if b in kept and a not in kept}
@@ -322,16 +344,16 @@ def truncate(lay: Layout, max_nodes: int) -> Layout:
     return lay
 
 
-def fit(w: Walk, rule: CollapseRule | None, max_nodes: int) -> Layout:
+def fit_layout(w: Walk, rule: CollapseRule | None, max_nodes: int) -> Layout:
     """The layout for `rule`; past `max_nodes`, collapse scopes from the innermost level
     outwards until it fits, and truncate if even that is not enough."""
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if w.node_count <= max_nodes:
+        return layout(w, rule)
     depth = max_scope_depth(w)
-    if w.node_count <= max_nodes or depth == 0:
-        if w.node_count <= max_nodes:
-            return layout(w, rule)
-        sub, omitted, cut = truncate_walk(w, max_nodes)  # no scopes: cut the walk itself
+    if depth == 0:  # no scopes: cut the walk itself (before laying out all of it)
+        sub, omitted, cut = truncate_walk(w, max_nodes)
         lay = layout(sub)
         lay.omitted, lay.note_edges = omitted, cut
         return lay

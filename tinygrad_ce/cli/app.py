@@ -1,27 +1,24 @@
-"""The `tinygrad-ce` command (also `python -m tinygrad_ce`).
-
-Each subcommand lives in `tinygrad_ce/commands/<name>.py` and exposes
-`register(subparsers)`, which adds its parser and sets `run(args) -> int` as default.
-
-Exit status: 0 on success; 2 for a bad argument, an unreadable file or an output that
-cannot be written, always with one line on stderr; 130 after Ctrl-C and 143 after
-SIGTERM (128 + the signal number, as shells report it), also with one line saying what
-was saved (`train` and `demo` save the last completed epoch).
-"""
+"""The `tinygrad-ce` parser and `main`: one subparser per subcommand module, the
+SIGTERM handling, and the mapping of what a command raises to one line on stderr and
+an exit status (see `tinygrad_ce.cli`). Subcommands never import this module."""
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from types import FrameType
+from types import FrameType, ModuleType
 
-from . import __version__
+from .. import __version__
+from . import compare, demo, graph, study, train
+from .errors import EXIT_CTRL_C, EXIT_SIGTERM, EXIT_USAGE, CommandError, Interrupted, Terminated
 
-COMMANDS = ("demo", "train", "graph", "compare", "study")
+SUBCOMMANDS: dict[str, ModuleType] = {
+    "demo": demo, "train": train, "graph": graph, "compare": compare, "study": study,
+}
+COMMANDS = tuple(SUBCOMMANDS)
 DESCRIPTION = (
     "Train small MLPs with tinygrad_ce, draw the computation graph of their loss, and compare the "
     "fused and the unfused softmax cross-entropy. Run `tinygrad-ce COMMAND --help` for a command's options."
@@ -31,21 +28,6 @@ EPILOG = (
     "(one line on stderr); 130 after Ctrl-C and 143 after SIGTERM (train and demo first save the "
     "last completed epoch)."
 )
-EXIT_USAGE, EXIT_CTRL_C, EXIT_SIGTERM = 2, 128 + signal.SIGINT, 128 + signal.SIGTERM
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit status 2."""
-
-
-class Interrupted(Exception):
-    """Raised by a command that stopped on Ctrl-C or SIGTERM after saving what it could;
-    its message (what was saved) is printed as one line, exit status 130 or 143."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised as a KeyboardInterrupt so that code which stops cleanly on Ctrl-C
-    (e.g. `training.fit`) stops the same way."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,18 +37,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `tinygrad-ce` parser with every subcommand that is installed."""
+    """The `tinygrad-ce` parser with every subcommand."""
     parser = _Parser(prog="tinygrad-ce", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"tinygrad-ce {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"tinygrad_ce.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"tinygrad_ce.commands.{name}":
-                raise
-            continue  # a subcommand not written yet
+    for module in SUBCOMMANDS.values():
         module.register(subparsers)
     return parser
 
@@ -124,7 +100,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (Interrupted, KeyboardInterrupt) as err:
             print(f"{name}: {err if isinstance(err, Interrupted) else 'interrupted'}", file=sys.stderr)
             return EXIT_SIGTERM if sigterm.received or isinstance(err, Terminated) else EXIT_CTRL_C
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """`tinygrad-ce study ce-vs-mse`: train the same network, from the same initial weights on
 the same data, with (a) softmax + cross-entropy fused, (b) unfused, (c) softmax + MSE,
 (d) sigmoid + MSE and (e) linear + MSE; write summary.md/csv, histories.csv, results.json
-and the study-*.png plots (see `tinygrad_ce.study`).
+and the study-*.png plots (see `tinygrad_ce.lab.study`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import MAX_EPOCHS, describe, float_in, int_in, writable_directory
+from ..lab.study import (
+    StudyConfig,
+    digits_available,
+    fused_unfused_gradients_agree,
+    markdown_table,
+    run_study,
+    write_results,
+)
+from .errors import CommandError
+from .options import MAX_EPOCHS, describe, float_in, int_in, writable_directory
 
 STUDIES = ("ce-vs-mse",)
 DATASETS = ("spiral", "digits")
@@ -42,9 +51,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _datasets(text: str | None) -> tuple[str, ...] | None:
     """The --datasets value as names, checked (None: the study's default)."""
-    from tinygrad_ce.cli import CommandError
-    from tinygrad_ce.study import digits_available
-
     if text is None:
         return None
     datasets = tuple(name.strip() for name in text.split(",") if name.strip())
@@ -59,9 +65,6 @@ def _datasets(text: str | None) -> tuple[str, ...] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the study, print its table and write its files; the exit status."""
-    from tinygrad_ce.study import StudyConfig, fused_unfused_gradients_agree, run_study
-    from tinygrad_ce.study_report import markdown_table, write_results
-
     datasets = _datasets(args.datasets)
     writable_directory(args.out, "--out")  # before the study, not after it
     if args.images is not None:

@@ -11,8 +11,10 @@ import argparse
 
 import numpy as np
 
-from ._common import MAX_ACTIVATIONS, describe
-from ._training import add_training_arguments, train_and_save
+from .. import Tensor, grad
+from .. import functional as F
+from .options import MAX_ACTIVATIONS, describe
+from .training_run import add_training_arguments, train_and_save
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,9 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, save, then compare the fused and unfused gradients; the exit status."""
-    from tinygrad_ce import Tensor, grad
-    from tinygrad_ce import functional as F
-
     result = train_and_save(args)
     split = result.split
     model = result.model.eval()

@@ -1,15 +1,10 @@
-"""Optimizers (SGD, Adam, AdamW) with PyTorch's update rules, and learning-rate schedules.
+"""Optimizers (SGD, Adam, AdamW) with PyTorch's update rules.
 
 An optimizer holds its list of parameters and updates `p.data` in place with numpy
 (nothing is recorded in the graph, and float32 stays float32). Parameters whose `.grad`
 is None are skipped, as in PyTorch. `lr` is a plain attribute: change it between steps
-or let a scheduler (`StepLR`, `CosineAnnealingLR`) do it.
-
-`state_dict()` is a flat dict of numbers and ndarrays (`"lr"`, `"state.3.exp_avg"`, ...)
-that `tinygrad_ce.save` writes as `.npz`; `load_state_dict` checks it against the
-parameters before restoring anything. Hyperparameters are checked the same way in the
-constructors and in `load_state_dict` (`_HYPERPARAMETER_CHECKS`): finite numbers, no
-bools, no NaN.
+or let a scheduler do it. Hyperparameters are checked the same way in the constructors
+and in `load_state_dict` (`_HYPERPARAMETER_CHECKS`): finite numbers, no bools, no NaN.
 """
 from __future__ import annotations
 
@@ -19,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _checks as checks
-from ._checks import got
-from .tensor import Tensor
+from .. import _checks as checks
+from .._checks import got
+from ..tensor import Tensor
+from .saved import saved_buffer, saved_int, saved_value
 
 
 def _non_negative(owner: str, name: str, value: Any) -> float:
@@ -141,19 +137,19 @@ class Optimizer:
         where = f"{name}.load_state_dict: state_dict"  # every message names the argument
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{where} must be a mapping of arrays, got {got(state_dict)}")
-        kind = _saved_value(state_dict.get("kind", "unknown"))
+        kind = saved_value(state_dict.get("kind", "unknown"))
         if not isinstance(kind, str) or kind != name:
             raise ValueError(f"{where}: the state is for {checks.shown(kind)}, not {name} (key 'kind')")
         if "num_params" not in state_dict:
             raise ValueError(f"{where}: missing keys: num_params")
-        count = _saved_int(where, "num_params", state_dict["num_params"])
+        count = saved_int(where, "num_params", state_dict["num_params"])
         if count != len(self.params):
             raise ValueError(f"{where}: num_params: the state has {count} parameters, not {len(self.params)}")
         states = self._saved_states(where, state_dict)
         missing = [key for key in self.hyperparameters if key not in state_dict]
         if missing:
             raise ValueError(f"{where}: missing keys: {', '.join(missing)}")
-        saved = {key: _saved_value(state_dict[key]) for key in self.hyperparameters}
+        saved = {key: saved_value(state_dict[key]) for key in self.hyperparameters}
         try:  # all checked before any is set
             self._set_hyperparameters(where, saved)
         except TypeError as err:  # a value of the wrong type in a state dict is a bad value
@@ -175,9 +171,9 @@ class Optimizer:
                 raise ValueError(f"{where}: unexpected key {key!r}")
             i, buffer = int(parts[1]), parts[2]
             if buffer == "step":
-                states[i]["step"] = _saved_int(where, key, value)
+                states[i]["step"] = saved_int(where, key, value)
             else:
-                states[i][buffer] = _saved_buffer(where, key, value, self.params[i], i)
+                states[i][buffer] = saved_buffer(where, key, value, self.params[i], i)
         for i, state in enumerate(states):
             if state and len(state) != len(self.state_keys):
                 absent = ", ".join(f"state.{i}.{key}" for key in self.state_keys if key not in state)
@@ -187,38 +183,6 @@ class Optimizer:
     def __repr__(self) -> str:
         settings = ", ".join(f"{key}={getattr(self, key)}" for key in self.hyperparameters)
         return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
-
-
-def _saved_value(value: Any) -> Any:
-    """A saved value as a Python one: a 0-d array becomes its item, a 1-d array a tuple."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.item() if value.ndim == 0 else tuple(value.tolist())
-    return value
-
-
-def _saved_int(where: str, key: str, value: Any) -> int:
-    """A saved count (a step, num_params): a non-negative integer (or a 0-d array of one)."""
-    value = _saved_value(value)
-    if not checks.is_int(value) or value < 0:
-        raise ValueError(f"{where}: {key} must be a non-negative integer, got {got(value)}")
-    return int(value)
-
-
-def _saved_buffer(where: str, key: str, value: Any, param: Tensor, i: int) -> np.ndarray:
-    """A saved buffer as a fresh array of parameter `i`'s shape and dtype; finite (and
-    >= 0 for a mean of squares), so that loading it cannot make the parameters NaN."""
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):  # ragged lists
-        array = np.asarray(None)
-    if array.dtype.kind not in "fiu":
-        raise ValueError(f"{where}: {key} must be a numeric array, got {got(value)}")
-    if array.shape != param.shape:
-        raise ValueError(f"{where}: {key} has shape {array.shape}, parameter {i} {param.shape}")
-    squares = key.endswith("_sq")
-    if not np.isfinite(array).all() or (squares and (array < 0).any()):
-        raise ValueError(f"{where}: {key} holds NaN, inf{' or negative values' if squares else ''}")
-    return array.astype(param.dtype)  # a fresh, writable copy
 
 
 class SGD(Optimizer):
@@ -246,7 +210,6 @@ class SGD(Optimizer):
         if values.get("nesterov") and (values["momentum"] <= 0 or values["dampening"] != 0):
             raise ValueError(f"{owner}: nesterov needs momentum > 0 and dampening = 0, got "
                              f"momentum={values['momentum']}, dampening={values['dampening']}")
-
 
     def step(self) -> None:
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
@@ -288,7 +251,6 @@ class Adam(Optimizer):
         settings = {"betas": betas, "eps": eps, "weight_decay": weight_decay}
         self._set_hyperparameters(type(self).__name__, settings)
 
-
     def step(self) -> None:
         lr, (beta1, beta2), eps, weight_decay = self.lr, self.betas, self.eps, self.weight_decay
         for p, state in zip(self.params, self.state):
@@ -328,102 +290,3 @@ class AdamW(Adam):
         weight_decay: float = 1e-2,
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
-
-
-# ----------------------------------------------------------------------------- schedules
-class LRScheduler:
-    """Sets `optimizer.lr` from the number of `step()` calls (usually once per epoch),
-    starting from the optimizer's lr when the scheduler is made. An lr that would not
-    be finite (a large `gamma` over many epochs) is a ValueError, not an inf lr."""
-
-    def __init__(self, optimizer: Optimizer) -> None:
-        name = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name}: optimizer must be a tinygrad_ce Optimizer, got {got(optimizer)}")
-        self.optimizer = optimizer
-        self.base_lr = checks.number(name, "optimizer.lr", optimizer.lr, low=0.0)
-        self.last_epoch = 0
-
-    def lr_at(self, epoch: int) -> float:
-        """The lr after `epoch` steps."""
-        raise NotImplementedError
-
-    def _set_lr(self, epoch: int) -> None:
-        lr = self.lr_at(epoch)
-        if not math.isfinite(lr):
-            raise ValueError(f"{type(self).__name__}: the lr at epoch {epoch} is not finite ({lr}); {self!r}")
-        self.optimizer.lr = lr
-
-    def step(self) -> None:
-        """Count one epoch and set the optimizer's lr for the next one."""
-        self._set_lr(self.last_epoch + 1)
-        self.last_epoch += 1
-
-    def get_last_lr(self) -> float:
-        """The optimizer's current lr."""
-        return self.optimizer.lr
-
-    def state_dict(self) -> dict[str, Any]:
-        """{"last_epoch": ..., "base_lr": ...}."""
-        return {"last_epoch": self.last_epoch, "base_lr": self.base_lr}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore `state_dict()` and set the optimizer's lr to match; checked first."""
-        where = f"{type(self).__name__}.load_state_dict: state_dict"
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{where} must be a mapping, got {got(state_dict)}")
-        missing = [key for key in ("last_epoch", "base_lr") if key not in state_dict]
-        if missing:
-            raise ValueError(f"{where}: missing keys: {', '.join(missing)}")
-        last_epoch = _saved_int(where, "last_epoch", state_dict["last_epoch"])
-        try:
-            base_lr = checks.number(where, "base_lr", _saved_value(state_dict["base_lr"]), low=0.0)
-        except TypeError as err:
-            raise ValueError(str(err)) from None
-        old = self.base_lr, self.last_epoch
-        self.base_lr = base_lr
-        try:
-            self._set_lr(last_epoch)
-        except ValueError:
-            self.base_lr, self.last_epoch = old
-            raise
-        self.last_epoch = last_epoch
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k != "optimizer")
-        return f"{type(self).__name__}({settings})"
-
-    def _check_epoch(self, epoch: Any) -> int:
-        return checks.integer(f"{type(self).__name__}.lr_at", "epoch", epoch, low=0)
-
-
-class StepLR(LRScheduler):
-    """lr = base_lr * gamma ** (epoch // step_size)."""
-
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = checks.integer("StepLR", "step_size", step_size, low=1)
-        self.gamma = checks.number("StepLR", "gamma", gamma, low=0.0)
-        super().__init__(optimizer)
-
-    def lr_at(self, epoch: int) -> float:
-        """base_lr * gamma ** (epoch // step_size)."""
-        exponent = self._check_epoch(epoch) // self.step_size
-        try:
-            return self.base_lr * self.gamma**exponent
-        except OverflowError:
-            message = f"StepLR: the lr at epoch {epoch} overflows (gamma={self.gamma} ** {exponent})"
-            raise ValueError(message) from None
-
-
-class CosineAnnealingLR(LRScheduler):
-    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
-
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = checks.integer("CosineAnnealingLR", "T_max", T_max, low=1)
-        self.eta_min = checks.number("CosineAnnealingLR", "eta_min", eta_min, low=0.0)
-        super().__init__(optimizer)
-
-    def lr_at(self, epoch: int) -> float:
-        """eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
-        epoch = self._check_epoch(epoch)
-        return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2

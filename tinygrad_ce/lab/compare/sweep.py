@@ -1,5 +1,5 @@
 """A sweep over the logit gap and the dtype: where the fused and unfused cross-entropy
-agree, and where float rounding shows. Also importable from `tinygrad_ce.compare`.
+agree, and where float rounding shows. Also importable from `tinygrad_ce.lab.compare`.
 
     rows = sweep(scales=(1, 10, 100, 1000), dtypes=(np.float32, np.float64))
     print(format_sweep(rows))
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from . import functional as F
-from .compare import Difference, _json_ready
-from .autograd import grad
-from .io import atomic_write
-from .tensor import Tensor
+from ... import functional as F
+from ...autograd import grad
+from ...io import atomic_write
+from ...tensor import Tensor
+from .core import Difference, _json_ready
 
 __all__ = ["make_logits", "SweepRow", "sweep", "format_sweep", "plot_sweep"]
 
@@ -55,6 +55,7 @@ class SweepRow:
     finite: bool  # both paths gave finite losses and gradients
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field as strict-JSON-ready data ("nan"/"inf" strings for non-finite numbers)."""
         return _json_ready(asdict(self))
 
 

@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..cli import CommandError, Interrupted
-from ._common import (
+from .. import data, nn, optim, training
+from .. import functional as F
+from .errors import CommandError, Interrupted
+from .options import (
     EVAL_BATCH,
     MAX_BATCH,
     MAX_CLASSES,
@@ -132,8 +134,6 @@ class DataSplit:
 def load_dataset(args: argparse.Namespace) -> DataSplit:
     """The dataset named by `args.dataset` (after `check_training_arguments`), split into
     train and validation."""
-    from .. import data
-
     name, seed = args.dataset, args.seed
     if name == "mnist":
         if not args.data_dir:
@@ -164,15 +164,11 @@ def load_dataset(args: argparse.Namespace) -> DataSplit:
 # ----------------------------------------------------------------------------- model parts
 def build_model(sizes: list[int], activation: str, seed: int) -> Any:
     """An MLP with these layer sizes and hidden activation, initialised from `seed`."""
-    from .. import nn
-
     return nn.MLP(sizes, activation=activation, rng=seed)
 
 
 def build_optimizer(args: argparse.Namespace, params: Any) -> Any:
     """SGD (with `args.momentum`) or Adam, at `args.lr` or the optimizer's default lr."""
-    from .. import optim
-
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     if args.optimizer == "sgd":
         return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -182,8 +178,6 @@ def build_optimizer(args: argparse.Namespace, params: Any) -> Any:
 def make_loss(kind: str) -> Any:
     """loss_fn(logits, y) for "fused"/"unfused" cross-entropy or "mse" (MSE between
     softmax(logits) and one-hot targets)."""
-    from .. import functional as F
-
     if kind == "mse":
         def mse(logits: Any, y: np.ndarray) -> Any:
             one_hot = np.eye(logits.shape[-1], dtype=logits.dtype)[y]
@@ -196,14 +190,11 @@ def make_loss(kind: str) -> Any:
 
 def model_from_checkpoint(path: str) -> tuple[Any, dict[str, Any]]:
     """Rebuild the MLP saved by `tinygrad-ce train` and return it with its metadata."""
-    from .. import nn
-    from ..training import load_checkpoint, read_checkpoint
-
-    state = read_checkpoint(path)
+    state = training.read_checkpoint(path)
     if "meta.sizes" not in state or "meta.activation" not in state:
         raise CommandError(f"{path} was not written by `tinygrad-ce train` (no meta.sizes/meta.activation)")
     model = nn.MLP([int(n) for n in state["meta.sizes"]], activation=str(state["meta.activation"]))
-    return model, load_checkpoint(path, model)
+    return model, training.load_checkpoint(path, model)
 
 
 class EpochSnapshot:
@@ -248,8 +239,6 @@ def train_and_save(args: argparse.Namespace) -> RunResult:
     final accuracies and write checkpoint.npz, history.json, history.csv and (with
     matplotlib) the plots to args.out. On Ctrl-C or SIGTERM the checkpoint and history
     of the last completed epoch are written (no plots) and `Interrupted` is raised."""
-    from .. import data, training
-
     check_training_arguments(args)
     split = load_dataset(args)
     epochs = args.epochs or DEFAULT_EPOCHS[split.name]
@@ -290,8 +279,6 @@ def train_and_save(args: argparse.Namespace) -> RunResult:
 def _save_run(args: argparse.Namespace, model: Any, optimizer: Any, history: Any,
               sizes: list[int]) -> list[str]:
     """Write checkpoint.npz, history.json and history.csv to args.out; their paths."""
-    from .. import training
-
     files = [os.path.join(args.out, name) for name in ("checkpoint.npz", "history.json", "history.csv")]
     training.save_checkpoint(
         files[0], model, optimizer, epoch=len(history), dataset=args.dataset, sizes=np.array(sizes),
@@ -306,12 +293,10 @@ def _save_interrupted(args: argparse.Namespace, snapshot: EpochSnapshot, history
                       epochs: int) -> None:
     """Save the last completed epoch of an interrupted run, then raise `Interrupted`
     saying what was saved."""
-    from ..training import History
-
     done = snapshot.restore()
     if done == 0:
         raise Interrupted(f"interrupted before epoch 1 of {epochs} completed; nothing saved")
-    kept = History.from_dict({key: values[:done] for key, values in history.to_dict().items()})
+    kept = training.History.from_dict({key: values[:done] for key, values in history.to_dict().items()})
     files = _save_run(args, snapshot.model, snapshot.optimizer, kept, sizes)
     saved = ", ".join(files)
     raise Interrupted(f"interrupted after epoch {done} of {epochs}; saved epoch {done} to {saved}")
@@ -326,8 +311,6 @@ def write_plots(out: str, model: Any, split: DataSplit, history: Any) -> list[st
     except ImportError:
         print("note: matplotlib is not installed, so no plots (pip install matplotlib)")
         return []
-    from ..training import atomic_open, predict
-
     written = []
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
@@ -339,25 +322,25 @@ def write_plots(out: str, model: Any, split: DataSplit, history: Any) -> list[st
         ax.set_xlabel("epoch")
         ax.set_title(title)
         ax.legend()
-    written.append(_save_figure(fig, os.path.join(out, "training.png"), atomic_open))
+    written.append(_save_figure(fig, os.path.join(out, "training.png")))
     if split.features == 2:
         X = np.concatenate([split.X_train, split.X_val])
         y = np.concatenate([split.y_train, split.y_val])
         lo, hi = X.min(axis=0) - 0.25, X.max(axis=0) + 0.25
         xs, ys = np.meshgrid(np.linspace(lo[0], hi[0], 250), np.linspace(lo[1], hi[1], 250))
         grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(X.dtype)
-        regions = predict(model, grid).argmax(axis=1).reshape(xs.shape)
+        regions = training.predict(model, grid).argmax(axis=1).reshape(xs.shape)
         fig = Figure(figsize=(5, 5), layout="constrained")
         ax = fig.subplots()
         ax.contourf(xs, ys, regions, levels=np.arange(split.classes + 1) - 0.5, cmap="Set2", alpha=0.6)
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap="Set2", vmin=-0.5, vmax=split.classes - 0.5,
                    edgecolors="k", linewidths=0.4, s=14)
         ax.set_title(f"decision boundary ({split.name})")
-        written.append(_save_figure(fig, os.path.join(out, "decision_boundary.png"), atomic_open))
+        written.append(_save_figure(fig, os.path.join(out, "decision_boundary.png")))
     return written
 
 
-def _save_figure(fig: Any, path: str, atomic_open: Any) -> str:
-    with atomic_open(path, "wb") as f:
+def _save_figure(fig: Any, path: str) -> str:
+    with training.atomic_open(path, "wb") as f:
         fig.savefig(f, format="png", dpi=110)
     return path
