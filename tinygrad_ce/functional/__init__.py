@@ -29,7 +29,7 @@ from .activations import (
     where,
 )
 from .joining import array_split, cat, chunk, concatenate, einsum, maximum, minimum, split, stack
-from .layers import dropout, one_hot
+from .layers import dropout, one_hot, pad
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -47,7 +47,7 @@ from .scopes import Scope, current_scope, named_scope
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "where", "as_tensor",
     "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "relu6",
-    "hardsigmoid", "hardswish", "logsigmoid", "softmin", "normalize", "dropout", "one_hot",
+    "hardsigmoid", "hardswish", "logsigmoid", "softmin", "normalize", "dropout", "one_hot", "pad",
     "softmax_cross_entropy", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
     "binary_cross_entropy", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
     "named_scope", "Scope", "current_scope",

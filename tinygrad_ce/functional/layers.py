@@ -38,3 +38,9 @@ def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
     if index.size and (index.min() < 0 or index.max() >= num_classes):
         raise IndexError(f"one_hot: indices must be in [0, {num_classes}), got {index.min()}..{index.max()}")
     return Tensor((index[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Tensor:
+    """PyTorch's F.pad: `pad` is a flat tuple, last axis first — `(left, right)` pads the
+    last axis, `(left, right, top, bottom)` the last two; only mode="constant". Differentiable."""
+    return as_tensor(x, "pad", "x").pad(pad, mode, value)
