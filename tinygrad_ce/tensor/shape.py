@@ -195,7 +195,7 @@ class ShapeMethods:
         return tuple(grid)
 
     def gather(self, dim: int, index: Any) -> Any:
-        """out[i][j] = self[index[i][j]][j] for dim=0 (PyTorch's gather, numpy's
+        """`out[i][j] = self[index[i][j]][j]` for dim=0 (PyTorch's gather, numpy's
         take_along_axis); differentiable in self."""
         return self[self._along(dim, index, "gather")]
 
