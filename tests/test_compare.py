@@ -134,6 +134,17 @@ def test_compare_model_per_parameter_and_restores_parameters(rng: np.random.Gene
         compare_model(lambda v: Tensor(v), x, target)
 
 
+def test_compare_model_leaves_grads_and_mode_alone(rng: np.random.Generator) -> None:
+    model = nn.MLP([3, 5, 4], rng=1, dtype=np.float64).eval()
+    params = list(model.parameters())
+    params[0].grad = np.ones_like(params[0].data)
+    subset = dict(list(model.named_parameters())[2:])  # the steps train only these (by training.fit)
+    x, target = rng.normal(size=(7, 3)), rng.integers(0, 4, size=7)
+    result = compare_model(model, x, target, steps=2, parameters=subset)
+    assert [p.name for p in result.parameters] == ["2.weight", "2.bias"]
+    assert not model.training and np.all(params[0].grad.data == 1) and all(p.grad is None for p in params[1:])
+
+
 def test_make_logits_rows_span_the_gap(rng: np.random.Generator) -> None:
     z = make_logits(5, 7, 745.0, np.float64, rng)
     np.testing.assert_allclose(z.max(axis=1) - z.min(axis=1), 745.0, rtol=1e-12)

@@ -18,6 +18,7 @@ from tinygrad_ce import is_grad_enabled
 from tinygrad_ce.data import DataLoader, blobs
 from tinygrad_ce.training import (
     History,
+    StepInfo,
     accuracy,
     evaluate,
     fit,
@@ -74,6 +75,40 @@ def test_fit_stops_on_a_non_finite_loss():
     model, opt, loader = setup()
     with pytest.raises(FloatingPointError, match="training loss is nan in epoch 1; lower the lr"):
         fit(model, lambda logits, y: (logits * np.nan).sum(), opt, loader, 2, progress=False)
+
+
+def test_fit_hooks_see_every_step_before_the_optimizer_and_a_custom_forward():
+    model, opt, loader = setup()
+    steps: list[StepInfo] = []
+    first = next(model.parameters())
+
+    def on_step(step: StepInfo) -> None:
+        assert first.grad is not None  # after backward ...
+        steps.append(step)
+        before.append(first.data.copy())  # ... and before the optimizer's step
+
+    before: list[np.ndarray] = []
+    fit(model, F.cross_entropy, opt, loader, 2, progress=False, on_step=on_step)
+    assert [(s.epoch, s.step) for s in steps] == [(e, i) for e, i in zip([1] * 8 + [2] * 8, range(1, 17))]
+    assert not np.array_equal(before[0], before[1])  # the step ran after the hook
+    assert steps[0].loss.shape == () and steps[0].logits.shape == (16, 3) and len(steps[0].y) == 16
+    pairs = [((X[:60], X[60:]), Y)]  # an input that is not one array: forward says how to use it
+    history = fit(model, F.cross_entropy, opt, pairs, 1, progress=False,
+                  forward=lambda m, halves: m(tinygrad_ce.Tensor(np.concatenate(halves))))
+    assert len(history) == 1
+    diverging = fit(model, lambda logits, y: (logits * np.nan).sum(), opt, loader, 2, progress=False,
+                    check_finite=False)
+    assert len(diverging) == 2 and np.isnan(diverging.train_loss).all()
+    for bad in ({"on_step": 3}, {"forward": "model"}, {"check_finite": 1}):
+        with pytest.raises(TypeError, match=f"fit: {next(iter(bad))} must be"):
+            fit(model, F.cross_entropy, opt, loader, 1, progress=False, **bad)
+
+
+def test_evaluate_of_one_batch_is_exactly_its_loss_and_accuracy():
+    model, _, _ = setup()
+    logits = model(tinygrad_ce.Tensor(X_VAL))
+    result = evaluate(model, (X_VAL, Y_VAL), F.cross_entropy)
+    assert result.loss == F.cross_entropy(logits, Y_VAL).item() and result.accuracy == accuracy(logits, Y_VAL)
 
 
 def test_evaluate_runs_in_eval_mode_without_a_graph_and_restores_mode():

@@ -321,3 +321,18 @@ def test_100k_op_chain_is_drawn_iteratively_within_max_nodes() -> None:
     assert "1e+05" in label_of(source, root) and "penwidth=2" in source  # the output, x + 100000, is kept
     with pytest.raises(ValueError, match="max_nodes must be at least 1"):
         draw_graph(y, max_nodes=0)
+
+
+def test_more_roots_than_max_nodes_keeps_the_first_roots() -> None:
+    model = nn.MLP([2, 4, 3], rng=0, dtype=np.float64)
+    loss = F.cross_entropy(model(Tensor(np.ones((3, 2)), name="x")), np.array([0, 2, 1]))
+    source = draw_backward(loss, params=model, max_nodes=3).source  # four gradients, three nodes
+    assert len(graph_nodes(source)) == 4 and "omitted" in graph_nodes(source)
+    assert "<B>grad 0.weight</B>" in source and "<B>grad 2.bias</B>" not in source
+
+
+def test_fused_ops_are_drawn_by_their_class_attribute() -> None:
+    model = nn.MLP([2, 3], rng=0)
+    source = draw_graph(F.cross_entropy(model(Tensor(np.ones((2, 2)), name="x")), np.array([0, 1]))).source
+    for op in ("linear", "softmax_cross_entropy"):
+        assert re.search(rf'label={op} color="#c92a2a" fillcolor="#ffc9c9"', source), op

@@ -1,19 +1,9 @@
-"""Why softmax + cross-entropy: the same network trained with five output/loss pairs.
+"""The five output/loss variants, one training run, and the study over datasets and seeds.
 
-Same architecture, same initial weights (one seed per run, shared by all variants), same
-data and the same minibatch order, trained with SGD + momentum and:
-
-- `ce_fused`     (a) softmax + cross-entropy, the fused op
-- `ce_unfused`   (b) the same loss composed from primitives (must match (a) to rounding)
-- `softmax_mse`  (c) softmax outputs + mean squared error against one-hot targets
-- `sigmoid_mse`  (d) sigmoid outputs + mean squared error
-- `linear_mse`   (e) the raw outputs + mean squared error (outputs unbounded)
-
-`run_study(StudyConfig.make(...))` returns a `StudyResult`; `report.write_results`
-writes it as `summary.md`/`.csv`, `histories.csv`, `first_layer_grad.csv`, `results.json`
-and (with matplotlib) the `study-*.png` plots. The CLI is `tinygrad-ce study ce-vs-mse`.
-Every run is trained by `training.fit`, whose `on_step` hook records the per-step numbers.
-"""
+Every run is trained by `training.fit`: a DataLoader with its own order Generator gives
+the minibatches, `on_step` records the per-step numbers (first-layer gradient norm, the
+fused-vs-unfused logit gradient), and `callback` evaluates after each epoch. The variants
+and the files are described in `tinygrad_ce.lab.study`."""
 
 from __future__ import annotations
 
