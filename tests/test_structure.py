@@ -24,7 +24,7 @@ LAYERS = [
     ("lab",),
     ("cli", "__main__"),
 ]
-SHIMS = {"engine", "viz", "vizgraph", "viz_render", "compare", "compare_sweep", "study", "study_report"}
+SHIMS = {"engine", "viz", "compare", "study", "study_report"}
 
 
 def _modules() -> dict[str, str]:

@@ -13,6 +13,7 @@ import math
 import os
 import zlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,24 @@ def _samples(owner: str, name: str, value: Any) -> np.ndarray:
         raise ValueError(f"{owner}: {name} must be an array of samples (at least 1-D), got {got(value)}")
     return array
 
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    """A dataset split into training and held-out arrays (validation or test; it may have
+    no rows): X (N, features), y (N,) integer classes, and the number of classes."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    classes: int
+
+    @property
+    def features(self) -> int:
+        """Input features per sample."""
+        return int(self.X_train.shape[1])
 
 class DataLoader:
     """Batches of a dataset: each iteration is one epoch of `(X_batch, y_batch)` ndarrays.

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import data, nn, optim, training
 from .. import functional as F
+from ..data import DataSplit
 from .errors import CommandError, Interrupted
 from .options import (
     EVAL_BATCH,
@@ -113,24 +114,6 @@ def check_training_arguments(args: argparse.Namespace) -> None:
 
 
 # ----------------------------------------------------------------------------- data
-@dataclass
-class DataSplit:
-    """A dataset split into training and validation arrays (no validation rows when
-    --val-fraction is 0)."""
-
-    name: str
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    classes: int
-
-    @property
-    def features(self) -> int:
-        """Input features per sample."""
-        return int(self.X_train.shape[1])
-
-
 def load_dataset(args: argparse.Namespace) -> DataSplit:
     """The dataset named by `args.dataset` (after `check_training_arguments`), split into
     train and validation."""
@@ -222,7 +205,7 @@ class EpochSnapshot:
 
 # ----------------------------------------------------------------------------- pipeline
 @dataclass
-class RunResult:
+class TrainedRun:
     """What `train_and_save` trained and wrote."""
 
     model: Any
@@ -234,7 +217,7 @@ class RunResult:
     files: list[str]
 
 
-def train_and_save(args: argparse.Namespace) -> RunResult:
+def train_and_save(args: argparse.Namespace) -> TrainedRun:
     """Check the options and --out, load the data, train an MLP as `args` says, print the
     final accuracies and write checkpoint.npz, history.json, history.csv and (with
     matplotlib) the plots to args.out. On Ctrl-C or SIGTERM the checkpoint and history
@@ -273,7 +256,7 @@ def train_and_save(args: argparse.Namespace) -> RunResult:
     print(f"final train accuracy {train_accuracy:.4f}   validation accuracy {val_text}")
     files += write_plots(args.out, model, split, history)
     print("wrote " + ", ".join(files))
-    return RunResult(model, split, history, train_accuracy, val_accuracy, seconds, files)
+    return TrainedRun(model, split, history, train_accuracy, val_accuracy, seconds, files)
 
 
 def _save_run(args: argparse.Namespace, model: Any, optimizer: Any, history: Any,

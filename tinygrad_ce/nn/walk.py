@@ -1,7 +1,7 @@
 """Iterative walks over a module tree: every submodule with its dotted name
-(`walk_modules`) and the PyTorch-style `repr` (`tree_repr`). Both use an explicit
-stack, so any nesting depth works, and both are cycle-safe (a module inside itself is
-not entered again)."""
+(`walk_modules`), children before parents (`walk_postorder`, the order of `apply`) and
+the PyTorch-style `repr` (`tree_repr`). All use an explicit stack, so any nesting depth
+works, and all are cycle-safe (a module inside itself is not entered again)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -32,11 +32,36 @@ def walk_modules(root: Module, prefix: str, remove_duplicate: bool) -> Iterator[
         stack.extend((f"{name}.{k}" if name else k, m, depth + 1) for k, m in reversed(children))
 
 
-def _one_line_repr(module: Module) -> str:
-    """A module without submodules: `Name(extra, repr)` on one line."""
+def walk_postorder(root: Module) -> list[Module]:
+    """Every module once, each after all of its submodules (PyTorch's `apply` order:
+    children first, in definition order, then the parent). A module already visited (a
+    shared block, or one inside itself) is not entered again."""
+    order: list[Module] = []
+    seen = {id(root)}
+    stack = [(root, iter(list(root._modules.values())))]
+    while stack:
+        module, children = stack[-1]
+        child = next(children, _END)
+        if child is _END:
+            stack.pop()
+            order.append(module)
+        elif child is not None and id(child) not in seen:
+            seen.add(id(child))
+            stack.append((child, iter(list(child._modules.values()))))
+    return order
+
+
+_END = object()
+
+
+def _leaf_lines(module: Module, head: str, pad: str) -> list[str]:
+    """A module without submodules: `Name(extra)` on one line, or, when `extra_repr` has
+    several lines (a ParameterList), one per line inside the parentheses (PyTorch's)."""
     extra = module.extra_repr()
-    settings = ", ".join(extra.split("\n")) if extra else ""
-    return f"{type(module).__name__}({settings})"
+    lines = extra.split("\n") if extra else []
+    if len(lines) <= 1:
+        return [f"{head}{type(module).__name__}({extra})"]
+    return [f"{head}{type(module).__name__}(", *(f"{pad}  {line}" for line in lines), f"{pad})"]
 
 
 def tree_repr(root: Module) -> str:
@@ -54,7 +79,7 @@ def tree_repr(root: Module) -> str:
         head, name, module = item
         pad = " " * (len(head) - len(head.lstrip(" ")))
         if module is None or not module._modules:
-            lines.append(head + (repr(module) if module is None else _one_line_repr(module)))
+            lines.extend([head + repr(module)] if module is None else _leaf_lines(module, head, pad))
             continue
         if id(module) in printed:
             where = f"'{printed[id(module)]}'" if printed[id(module)] else "the top-level module"

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ... import data
+from ...data import DataSplit
 
 
 # ----------------------------------------------------------------------------- configuration
@@ -88,20 +89,7 @@ class StudyConfig:
 
 
 # ----------------------------------------------------------------------------- data
-@dataclass
-class Split:
-    """A dataset's training and test arrays: x float64 (N, features), y int64 (N,)."""
-
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-
-    @property
-    def classes(self) -> int:
-        """The number of classes (the largest training label + 1)."""
-        return int(self.y_train.max()) + 1
+Split = DataSplit  # the study's name for the one data-split type (train / test arrays here)
 
 
 def load_split(name: str, config: StudyConfig) -> Split:
@@ -115,7 +103,8 @@ def load_split(name: str, config: StudyConfig) -> Split:
     else:
         raise ValueError(f"unknown dataset {name!r}; expected spiral or digits")
     as64 = lambda x: np.asarray(x, dtype=np.float64)
-    return Split(name, as64(x_train), np.asarray(y_train), as64(x_test), np.asarray(y_test))
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    return DataSplit(name, as64(x_train), y_train, as64(x_test), y_test, int(y_train.max()) + 1)
 
 
 def digits_available() -> bool:

@@ -121,14 +121,14 @@ def _record(
 ) -> None:
     """Append the next epoch's loss and accuracies (and, where wanted, the per-sample
     logit gradients of the training set) to `result`; epoch 0 is the untrained network."""
-    train = evaluate(model, (split.x_train, split.y_train), lambda z, y: variant_loss(result.variant, z, y))
+    train = evaluate(model, (split.X_train, split.y_train), lambda z, y: variant_loss(result.variant, z, y))
     result.loss.append(train.loss)
     result.train_acc.append(train.accuracy)
-    result.test_acc.append(evaluate(model, (split.x_test, split.y_test)).accuracy)
+    result.test_acc.append(evaluate(model, (split.X_val, split.y_val)).accuracy)
     epoch = len(result.loss) - 1
     wanted = epoch in config.scatter_epochs or epoch == spec.epochs
     if result.seed == 0 and split.name == config.scatter_dataset and result.variant in PICTURED and wanted:
-        logits = predict(model, split.x_train, batch_size=len(split.x_train))  # one batch, as evaluate's
+        logits = predict(model, split.X_train, batch_size=len(split.X_train))  # one batch, as evaluate's
         p_true, norm = per_sample_logit_gradients(result.variant, logits, split.y_train)
         result.scatter[epoch] = {"p_true": p_true.tolist(), "grad_norm": norm.tolist()}
 
@@ -144,11 +144,11 @@ def train_run(
     minibatch order (a DataLoader shuffled by its own Generator, seeded 10_000 + seed), so
     every variant with the same seed starts from the same weights and sees the same batches.
     The fused run also compares, at every step, its logit gradient with the unfused one."""
-    model = nn.MLP([split.x_train.shape[1], *spec.hidden, split.classes], rng=seed, dtype=np.float64)
+    model = nn.MLP([split.X_train.shape[1], *spec.hidden, split.classes], rng=seed, dtype=np.float64)
     optimizer = optim.SGD(model.parameters(), lr=spec.lr, momentum=config.momentum)
     first_weight = next(iter(model.parameters()))
     order_seed = 10_000 + seed  # the minibatch order: a new permutation per epoch from this Generator
-    loader = data.DataLoader((split.x_train, split.y_train), spec.batch_size, shuffle=True, seed=order_seed)
+    loader = data.DataLoader((split.X_train, split.y_train), spec.batch_size, shuffle=True, seed=order_seed)
     result = RunResult(split.name, variant, seed)
 
     def on_step(step: StepInfo) -> None:  # after backward, before the optimizer's step
@@ -165,7 +165,7 @@ def train_run(
     if history.interrupted:  # fit stops quietly on Ctrl-C; the study does not
         raise KeyboardInterrupt
     with no_grad():
-        outputs = variant_output(variant, model(Tensor(split.x_test))).data
+        outputs = variant_output(variant, model(Tensor(split.X_val))).data
     result.outside_unit = float(((outputs < 0) | (outputs > 1)).mean())
     result.output_range = (float(outputs.min()), float(outputs.max()))
     result.final_params = {k: v.copy() for k, v in model.state_dict().items()}
