@@ -209,7 +209,7 @@ def test_step_and_cosine_schedules():
     for _ in range(6):
         step.step()
         seen.append(step.get_last_lr())
-    assert seen == [1.0, 0.5, 0.5, 0.25, 0.25, 0.125]
+    assert seen == [[1.0], [0.5], [0.5], [0.25], [0.25], [0.125]]  # one lr per param group, as PyTorch
     opt.lr = 0.1
     cosine = optim.CosineAnnealingLR(opt, T_max=4, eta_min=0.01)
     lrs = []

@@ -26,9 +26,11 @@ def saved_int(where: str, key: str, value: Any) -> int:
     return int(value)
 
 
-def saved_buffer(where: str, key: str, value: Any, param: Tensor, i: int) -> np.ndarray:
+def saved_buffer(where: str, key: str, value: Any, param: Tensor, i: int,
+                 non_negative: bool = False) -> np.ndarray:
     """A saved buffer as a fresh array of parameter `i`'s shape and dtype; finite (and
-    >= 0 for a mean of squares), so that loading it cannot make the parameters NaN."""
+    >= 0 when `non_negative`: a sum or mean of squares), so that loading it cannot make
+    the parameters NaN."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):  # ragged lists
@@ -37,7 +39,6 @@ def saved_buffer(where: str, key: str, value: Any, param: Tensor, i: int) -> np.
         raise ValueError(f"{where}: {key} must be a numeric array, got {got(value)}")
     if array.shape != param.shape:
         raise ValueError(f"{where}: {key} has shape {array.shape}, parameter {i} {param.shape}")
-    squares = key.endswith("_sq")
-    if not np.isfinite(array).all() or (squares and (array < 0).any()):
-        raise ValueError(f"{where}: {key} holds NaN, inf{' or negative values' if squares else ''}")
+    if not np.isfinite(array).all() or (non_negative and (array < 0).any()):
+        raise ValueError(f"{where}: {key} holds NaN, inf{' or negative values' if non_negative else ''}")
     return array.astype(param.dtype)  # a fresh, writable copy

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..nn import Module
-from ..optim import LRScheduler, Optimizer
+from ..optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from ..tensor import Tensor
 from .history import History
 
@@ -319,7 +319,9 @@ def _run_epoch(loop: _Loop, train_loader: Any, val_loader: Any, scheduler: LRSch
         result = evaluate(loop.model, val_loader, loop.loss_fn)
         history.val_accuracy.append(result.accuracy)
         history.val_loss.append(result.loss)
-    if scheduler is not None:
+    if isinstance(scheduler, ReduceLROnPlateau):  # it steps on a metric: the val loss, else the train loss
+        scheduler.step(history.val_loss[-1] if val_loader is not None else loss)
+    elif scheduler is not None:
         scheduler.step()
 
 
