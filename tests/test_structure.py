@@ -37,7 +37,8 @@ def _modules() -> dict[str, str]:
         for name in files:
             if name.endswith(".py"):
                 stem = name[:-3]
-                found[".".join(parts + ([] if stem == "__init__" else [stem]))] = os.path.join(directory, name)
+                dotted = ".".join(parts + ([] if stem == "__init__" else [stem]))
+                found[dotted] = os.path.join(directory, name)
     return found
 
 
@@ -76,7 +77,8 @@ def _imports(module: str, path: str, known: dict[str, str]) -> set[str]:
                     add(alias.name[len("tinygrad_ce."):], [])
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[: len(package) - (node.level - 1)] + (node.module.split(".") if node.module else [])
+                rest = node.module.split(".") if node.module else []
+                base = package[: len(package) - (node.level - 1)] + rest
             elif node.module and node.module.startswith("tinygrad_ce"):
                 base = node.module.split(".")[1:]
             else:
@@ -118,7 +120,7 @@ def test_imports_never_point_to_a_later_layer():
         for target in targets:
             if target in SHIMS:
                 backwards.append(f"{module} -> {target} (an old-path shim)")
-            elif _layer(target) is not None and _layer(module) is not None and _layer(target) > _layer(module):
+            elif None not in (_layer(target), _layer(module)) and _layer(target) > _layer(module):
                 backwards.append(f"{module} (layer {_layer(module)}) -> {target} (layer {_layer(target)})")
     assert not backwards, "imports against the layer order:\n" + "\n".join(sorted(backwards))
 

@@ -9,18 +9,40 @@ PyTorch state dict converted with `.numpy()`. Calling a module runs `forward` in
 Random initialisation and dropout draw from a numpy Generator: pass `rng=` (a seed or a
 Generator) or seed the module-level default with `manual_seed(seed)`.
 
-Inside: `parameter` (Parameter), `module` (Module), `state` (state-dict checks),
-`walk` (iterative tree walks), `layers` (Linear, activations, Dropout), `containers`
-(Sequential, MLP); the default Generator lives in `tinygrad_ce.rng`.
+Inside: `parameter` (Parameter), `module` (Module; its attribute helpers in
+`attributes`), `state` (state-dict checks), `walk` (iterative tree walks), `layers`
+(Linear, ReLU/Tanh/Sigmoid, Dropout), `activations` (Identity, Flatten, Unflatten and
+the other activation modules), `losses` (CrossEntropyLoss, ... as modules),
+`containers` (Sequential, MLP), `lists` (ModuleList, ModuleDict, ParameterList,
+ParameterDict), `init` (nn.init: kaiming_uniform_, xavier_uniform_, ...) and `utils`
+(nn.utils: clip_grad_norm_, ...); the default Generator lives in `tinygrad_ce.rng`.
 """
 from .parameter import Parameter  # noqa: I001  (in reading order: the API docs list the names so)
 from .module import Module
 from .state import IncompatibleKeys, StateDictError
+from .attributes import NameTakenError
 from .layers import Dropout, Linear, ReLU, Sigmoid, Tanh, linear
+from .activations import (
+    CELU, ELU, GELU, SELU, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU, LogSigmoid,
+    LogSoftmax, Mish, ReLU6, SiLU, Softmax, Softmin, Softplus, Softsign, Unflatten,
+)
+from .losses import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+    SmoothL1Loss,
+)
 from .containers import ACTIVATIONS, MLP, Sequential
+from .lists import ModuleDict, ModuleList, ParameterDict, ParameterList
+from . import init, utils
 from ..rng import as_generator, manual_seed
 
 __all__ = [
-    "Parameter", "Module", "StateDictError", "IncompatibleKeys", "Linear", "linear", "ReLU", "Tanh",
-    "Sigmoid", "Dropout", "Sequential", "MLP", "ACTIVATIONS", "manual_seed", "as_generator",
+    "Parameter", "Module", "StateDictError", "IncompatibleKeys", "NameTakenError", "Linear", "linear", "ReLU",
+    "Tanh", "Sigmoid", "Dropout", "Sequential", "MLP", "ACTIVATIONS", "manual_seed", "as_generator",
+    "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Identity", "Flatten", "Unflatten", "GELU", "SiLU", "Mish", "SELU", "CELU", "LeakyReLU", "ELU",
+    "Softplus", "Softsign", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "LogSigmoid", "Softmax",
+    "LogSoftmax", "Softmin",
+    "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+    "BCEWithLogitsLoss", "KLDivLoss",
+    "init", "utils",
 ]

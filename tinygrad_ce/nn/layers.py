@@ -1,4 +1,5 @@
-"""Layers: `Linear`, the activation modules (`ReLU`, `Tanh`, `Sigmoid`) and `Dropout`.
+"""Layers: `Linear`, the first activation modules (`ReLU`, `Tanh`, `Sigmoid`; the rest
+are in `activations`) and `Dropout`.
 The math lives in `functional`; a layer holds its Parameters and checks its input."""
 from __future__ import annotations
 
@@ -78,10 +79,18 @@ def _input_tensor(owner: str, x: Any, dtype: Any = None) -> Tensor:
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise."""
+    """max(x, 0) elementwise (gradient 0 at 0). `inplace=True` is accepted, as PyTorch's,
+    and gives the same result, computed out of place (the input is not modified)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = checks.boolean("ReLU", "inplace", inplace)
 
     def forward(self, x: Any) -> Tensor:
         return F.relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Tanh(Module):

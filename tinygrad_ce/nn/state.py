@@ -1,4 +1,4 @@
-"""Loading a state dict into a module's parameters: every key and shape is checked
+"""Loading a state dict into a module's parameters and buffers: every key and shape is checked
 before anything is copied (`fit_state_dict`), and what does not fit is one
 `StateDictError` that names every missing, unexpected and mismatched key."""
 from __future__ import annotations
@@ -10,7 +10,6 @@ import numpy as np
 
 from .._checks import got
 from ..tensor import Tensor
-from .parameter import Parameter
 
 
 class StateDictError(ValueError):
@@ -37,9 +36,9 @@ def _as_array(value: Any) -> np.ndarray | None:
 
 
 def fit_state_dict(
-    owner: str, own: Mapping[str, Parameter], state_dict: Mapping[str, Any], strict: bool
+    owner: str, own: Mapping[str, Tensor], state_dict: Mapping[str, Any], strict: bool
 ) -> tuple[dict[str, np.ndarray], IncompatibleKeys]:
-    """Check `state_dict` against the parameters `own` ({dotted name: Parameter}) of the
+    """Check `state_dict` against the tensors `own` ({dotted name: Parameter or buffer}) of the
     module named `owner`: the arrays to copy, by key, and the keys left out. Shapes must
     match exactly, values must be numeric; with `strict` the keys must match too.
     Anything that does not fit raises one StateDictError naming every problem."""
