@@ -48,7 +48,8 @@ class named_scope:
         self.name = name
 
     def __enter__(self) -> Scope:
-        scope = Scope(self.name, current_scope())
+        tag = mode.tag
+        scope = Scope(self.name, tag if type(tag) is Scope else None)
         push_tag(scope)
         return scope
 

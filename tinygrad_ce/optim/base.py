@@ -10,7 +10,7 @@ group (with several, set `param_groups[i][name]`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -122,9 +122,16 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__}.step: closure must be callable or None, "
                             f"got {got(closure)}")
         loss = closure() if closure is not None else None
+        update, index, params, states = self._update, self._index, self.params, self.state
         for group in self._checked_groups():
-            for p, state in self._with_grads(group):
-                self._update(p, p.grad.data, state, group)
+            for p in group["params"]:  # (the hot loop: no generator, no property)
+                grad = p._grad
+                if grad is None:
+                    continue
+                i = index.get(id(p))
+                if i is None or params[i] is not p:
+                    i, index = self._reindex(p), self._index
+                update(p, grad.data, states[i], group)
         return loss
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
@@ -149,19 +156,14 @@ class Optimizer:
             known[i:i + 1] = [tuple(checked[key] for key in keys)]
         return self.param_groups
 
-    def _with_grads(self, group: Mapping[str, Any]) -> Iterator[tuple[Tensor, dict[str, Any]]]:
-        """(parameter, its state) for the group's parameters that have a gradient."""
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            index = self._index.get(id(p))
-            if index is None or self.params[index] is not p:  # after a copy.deepcopy: ids changed
-                self._index = {id(q): i for i, q in enumerate(self.params)}
-                index = self._index.get(id(p))
-            if index is None:
-                raise ValueError(f"{type(self).__name__}.step: a param group holds a Tensor (shape "
-                                 f"{p.shape}) that the optimizer was not given; use add_param_group")
-            yield p, self.state[index]
+    def _reindex(self, p: Tensor) -> int:
+        """The index of `p` after the ids changed (a copy.deepcopy), or a clear error."""
+        self._index = {id(q): i for i, q in enumerate(self.params)}
+        index = self._index.get(id(p))
+        if index is None:
+            raise ValueError(f"{type(self).__name__}.step: a param group holds a Tensor (shape "
+                             f"{p.shape}) that the optimizer was not given; use add_param_group")
+        return index
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:

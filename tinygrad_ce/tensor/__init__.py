@@ -60,8 +60,9 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
     @staticmethod
     def _blank() -> Tensor:
         """A constant leaf with no data yet (the engine makes op outputs with it)."""
-        t = _new(Tensor)
-        _fill(t, None, False, None)
+        t = _new(Tensor)  # (the hot path: _fill's fields, set inline)
+        t._grad = t.name = t.grad_fn = None
+        t.requires_grad, t._seq = False, -1
         return t
 
     @property
