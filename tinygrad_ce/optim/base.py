@@ -11,6 +11,7 @@ group (with several, set `param_groups[i][name]`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -143,8 +144,7 @@ class Optimizer:
         owner, keys = f"{type(self).__name__}.step", self.hyperparameters
         known = self._checked_values
         for i, group in enumerate(self.param_groups):
-            values = tuple(group.get(key, group) for key in keys)
-            if i < len(known) and all(a is b for a, b in zip(values, known[i])):
+            if i < len(known) and all(map(is_, map(group.get, keys), known[i])):
                 continue  # the very objects checked before (immutable): still valid
             missing = [key for key in keys if key not in group]
             if missing:
