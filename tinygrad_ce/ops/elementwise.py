@@ -62,6 +62,8 @@ class Div(Function):
     name = "div"
 
     def forward(self, x, y):
+        if x.dtype.kind == "f" and y.dtype.kind == "f":
+            return x / y
         return floating(x) / floating(y)
 
     def backward(self, g, out, x, y):  # d(x / y) = dx / y - (x / y^2) dy
@@ -145,7 +147,7 @@ class Exp(Function):
     name = "exp"
 
     def forward(self, x):
-        return np.exp(floating(x))
+        return np.exp(x if x.dtype.kind == "f" else floating(x))
 
     def backward(self, g, out, x):  # d exp(x) = exp(x) dx
         return (g * out,)
@@ -156,7 +158,7 @@ class Log(Function):
     name = "log"
 
     def forward(self, x):
-        return np.log(floating(x))
+        return np.log(x if x.dtype.kind == "f" else floating(x))
 
     def backward(self, g, out, x):  # d log(x) = dx / x
         return (g / x,)
@@ -191,7 +193,7 @@ class Tanh(Function):
     name = "tanh"
 
     def forward(self, x):
-        return np.tanh(floating(x))
+        return np.tanh(x if x.dtype.kind == "f" else floating(x))
 
     def backward(self, g, out, x):  # d tanh(x) = (1 - tanh^2) dx
         return (g * (1 - out * out),)

@@ -338,9 +338,9 @@ def _fill(t: Tensor, data: Any, requires_grad: bool, name: str | None) -> None:
 
 def _binary(op: str, reflected: bool) -> Callable[[Tensor, Operand], Tensor]:
     """The operator method for primitive `op`; `reflected` puts the other operand first."""
-    def method(self: Tensor, other: Operand) -> Tensor:
+    def method(self: Tensor, other: Operand, primitives: dict[str, Any] = PRIMITIVES) -> Tensor:
         other = other if type(other) is Tensor else self._operand(other)
-        return PRIMITIVES[op](other, self) if reflected else PRIMITIVES[op](self, other)
+        return primitives[op](other, self) if reflected else primitives[op](self, other)
 
     return method
 
