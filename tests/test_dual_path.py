@@ -32,6 +32,7 @@ def _ce_ignored(x):
 
 
 COND = R.uniform(size=(2, 3)) > 0.5
+BN_MEAN, BN_VAR = R.uniform(size=3), R.uniform(1, 2, 3)  # batch_norm eval: constant statistics
 
 # op class -> cases: (function of the inputs, input Tensors); shapes broadcast where the op does
 CASES = {
@@ -80,6 +81,30 @@ CASES = {
     ops.Pad: [(lambda a: a.pad((1, 2, 0, 1)), lambda: [_t(2, 3)])],
     ops.Einsum: [(lambda a, b: ops.Einsum.apply(a, b, subscripts="ij,jk->ik"), lambda: [_t(2, 3), _t(3, 4)]),
                  (lambda a, b: ops.Einsum.apply(a, b, subscripts="bij,k->bk"), lambda: [_t(2, 3, 4), _t(5)])],
+    ops.LayerNorm: [(lambda x, w, b: ops.LayerNorm.apply(x, w, b, k=1, eps=1e-5),
+                     lambda: [_t(3, 4), _t(4), _t(4)]),
+                    (lambda x: ops.LayerNorm.apply(x, k=2, eps=1e-5), lambda: [_t(2, 3, 4)])],
+    ops.BatchNorm: [(lambda x, w, b: ops.BatchNorm.apply(x, w, b, eps=1e-5),
+                     lambda: [_t(4, 3, 2), _t(3), _t(3)]),
+                    (lambda x, w: ops.BatchNorm.apply(x, w, eps=1e-5, mean=BN_MEAN, var=BN_VAR),
+                     lambda: [_t(4, 3), _t(3)])],
+    ops.ScaledDotProductAttention: [
+        (lambda q, k, v: ops.ScaledDotProductAttention.apply(q, k, v, scale=0.7),
+         lambda: [_t(2, 3, 4), _t(2, 5, 4), _t(2, 5, 3)]),
+        (lambda q, k, v: ops.ScaledDotProductAttention.apply(  # causal bias, dropout mask, broadcast batch
+            q, k, v, scale=0.5, bias=np.where(np.tri(3, 5, dtype=bool), 0.0, -np.inf),
+            keep=np.array([2.0, 0.0, 2.0, 2.0, 0.0])), lambda: [_t(3, 4), _t(2, 5, 4), _t(5, 2)]),
+    ],
+    ops.Im2col: [(lambda a: ops.Im2col.apply(a, kernel=(2, 2), stride=(2, 1), padding=(1, 0),
+                                             dilation=(1, 2)), lambda: [_t(1, 2, 4, 5)])],
+    ops.Col2im: [(lambda c: ops.Col2im.apply(c, shape=(1, 2, 4, 5),
+                                             geometry=((2, 2), (2, 1), (1, 0), (1, 2))),
+                  lambda: [_t(1, 2, 2, 2, 3, 3)])],
+    ops.Conv2d: [(lambda x, w, b: ops.Conv2d.apply(x, w, b, stride=(2, 1), padding=(1, 1), dilation=(1, 1),
+                                                   groups=2),
+                  lambda: [_t(2, 4, 5, 4), _t(4, 2, 3, 2), _t(4)]),
+                 (lambda x, w: ops.Conv2d.apply(x, w, stride=(1, 1), padding=(0, 1), dilation=(2, 1),
+                                                groups=1), lambda: [_t(1, 2, 5, 4), _t(3, 2, 2, 2)])],
     ops.SoftmaxCrossEntropy: [(_ce, lambda: [_t(4, 5, low=-3, high=3)]),
                               (lambda x: _ce(x, soft=True), lambda: [_t(4, 5, low=-3, high=3)]),
                               (_ce_ignored, lambda: [_t(4, 5, low=-3, high=3)])],

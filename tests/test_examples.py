@@ -40,3 +40,23 @@ def test_custom_module_fused_and_unfused_trajectories_agree(capsys):
     assert result["fused_accuracy"] == result["unfused_accuracy"] > 0.7
     out = capsys.readouterr().out
     assert "(block): ResidualBlock(" in out and "identical to float rounding" in out
+
+
+def test_ladder_neuron_matches_micrograd_and_learns_the_moons(capsys):
+    result = load("neuron").main(epochs=40, seed=0)
+    expected = {"o": 0.7071, "x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}  # micrograd's numbers
+    assert all(abs(result[k] - v) < 1e-4 for k, v in expected.items())
+    assert result["moons_accuracy"] >= 0.97
+
+
+def test_ladder_makemore_learns_and_its_manual_logit_gradient_agrees():
+    result = load("makemore").main(steps=300, seed=0, verbose=False)
+    assert result["loss"] < 2.6 < 3.29  # from log(27) = 3.30 at the start
+    assert result["logit_gradient_difference"] < 1e-6
+    letters = set("abcdefghijklmnopqrstuvwxyz")
+    assert len(result["samples"]) == 8 and all(set(s) <= letters for s in result["samples"])
+
+
+def test_ladder_cnn_reaches_95_percent_on_digits():
+    pytest.importorskip("sklearn")
+    assert load("cnn").main(epochs=8, seed=0, progress=False) >= 0.95

@@ -28,6 +28,8 @@ from .activations import (
     tanh,
     where,
 )
+from .attention import scaled_dot_product_attention
+from .conv import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, max_pool2d
 from .joining import array_split, cat, chunk, concatenate, einsum, maximum, minimum, split, stack
 from .layers import dropout, one_hot, pad
 from .losses import (
@@ -42,6 +44,7 @@ from .losses import (
     smooth_l1_loss,
     softmax_cross_entropy,
 )
+from .norm import batch_norm, embedding, layer_norm
 from .scopes import Scope, current_scope, named_scope
 
 __all__ = [
@@ -50,6 +53,8 @@ __all__ = [
     "hardsigmoid", "hardswish", "logsigmoid", "softmin", "normalize", "dropout", "one_hot", "pad",
     "softmax_cross_entropy", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
     "binary_cross_entropy", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
-    "named_scope", "Scope", "current_scope",
+    "layer_norm", "batch_norm", "embedding",
+    "named_scope", "Scope", "current_scope", "scaled_dot_product_attention",
     "cat", "concatenate", "stack", "split", "array_split", "chunk", "maximum", "minimum", "einsum",
+    "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
 ]

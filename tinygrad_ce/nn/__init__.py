@@ -32,6 +32,9 @@ from .losses import (
 )
 from .containers import ACTIVATIONS, MLP, Sequential
 from .lists import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .norm import BatchNorm1d, BatchNorm2d, Embedding, LayerNorm
+from .attention import MultiheadAttention
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
 from . import init, utils
 from ..rng import as_generator, manual_seed
 
@@ -44,5 +47,7 @@ __all__ = [
     "LogSoftmax", "Softmin",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss",
-    "init", "utils",
+    "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",
+    "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+    "init", "utils", "MultiheadAttention",
 ]

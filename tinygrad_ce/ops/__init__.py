@@ -11,10 +11,13 @@ identity in a comment), list it in `ALL` below, and give it a case in
 `tests/test_dual_path.py` (the test fails for an op without one).
 """
 from ..autograd import PRIMITIVES
+from .attention import ScaledDotProductAttention
+from .conv import Col2im, Conv2d, Im2col
 from .elementwise import Add, Cast, Div, Exp, Log, Mul, Neg, Pow, PowTensor, ReLU, Sigmoid, Sub, Tanh, Where
 from .fused import Linear, SoftmaxCrossEntropy
 from .linalg import Einsum, MatMul
 from .movement import BroadcastTo, Cat, GetItem, Pad, Reshape, ScatterAdd, Transpose
+from .norm import BatchNorm, LayerNorm
 from .reduce import Cumsum, Max, Sum
 from .special import Arccos, Arcsin, Arctan, Cos, Erf, Expm1, Log1p, Sin
 
@@ -25,6 +28,9 @@ ALL = (
     Reshape, Transpose, BroadcastTo, GetItem, ScatterAdd, Cat, Pad,  # movement
     MatMul, Einsum,  # linalg
     Linear, SoftmaxCrossEntropy,  # fused
+    LayerNorm, BatchNorm,  # fused normalization
+    ScaledDotProductAttention,  # fused attention
+    Im2col, Col2im, Conv2d,  # convolution (Conv2d fused)
 )
 PRIMITIVES.update({op.__name__: op.apply for op in ALL})
 

@@ -13,6 +13,8 @@ gradient: its largest entry), so tiny entries do not dominate it.
 - `core`: `compare_cross_entropy` (given logits) and `compare_model` (a model's
   parameters, trained a few steps with `training.fit`), and `Difference`;
 - `sweep`: the logit-gap and dtype sweep (`sweep`, `format_sweep`, `plot_sweep`).
+- `fused`: `compare_fused(fn, *args, **kwargs)`, any fused op against its twin
+  (`fn(..., fused=True)` vs `fn(..., fused=False)`).
 """
 from .core import (
     CrossEntropyComparison,
@@ -23,10 +25,12 @@ from .core import (
     compare_cross_entropy,
     compare_model,
 )
+from .fused import FusedComparison, FusedPath, compare_fused
 from .sweep import SweepRow, format_sweep, make_logits, plot_sweep, sweep
 
 __all__ = [
     "PathResult", "CrossEntropyComparison", "compare_cross_entropy", "ParameterDifference",
     "ModelComparison", "compare_model", "Difference",
     "make_logits", "SweepRow", "sweep", "format_sweep", "plot_sweep",
+    "FusedPath", "FusedComparison", "compare_fused",
 ]
