@@ -60,3 +60,9 @@ def test_ladder_makemore_learns_and_its_manual_logit_gradient_agrees():
 def test_ladder_cnn_reaches_95_percent_on_digits():
     pytest.importorskip("sklearn")
     assert load("cnn").main(epochs=8, seed=0, progress=False) >= 0.95
+
+
+def test_ladder_tiny_gpt_learns():
+    result = load("gpt").main(steps=60, seed=0, verbose=False)
+    assert result["last_loss"] < result["first_loss"] - 0.2
+    assert len(result["sample"]) == 60 and set(result["sample"]) <= set(".abcdefghijklmnopqrstuvwxyz")
