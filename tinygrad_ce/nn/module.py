@@ -34,8 +34,8 @@ def _too_deep(module: Module, err: RecursionError) -> None:
         raise RecursionError(
             f"{type(module).__name__}: modules are nested too deeply to call: Python's recursion limit "
             f"({sys.getrecursionlimit()}) was reached {depth} Module calls deep. Nested plain Sequentials "
-            "run without recursion, so flatten the model into Sequentials, or raise the limit with "
-            "sys.setrecursionlimit (a module that calls itself also ends here)"
+            "run without recursion, so flatten the model into Sequentials, or raise Python's recursion "
+            "limit (a module that calls itself also ends here)"
         ) from None
 
 
