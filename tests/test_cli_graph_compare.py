@@ -103,6 +103,14 @@ def test_compare_table_with_every_option(capsys: pytest.CaptureFixture[str]) -> 
     assert float(grad_line.split("max abs ")[1].split(",")[0]) < 1e-12
 
 
+@pytest.mark.parametrize("op", ["conv2d", "layer_norm", "attention"])
+def test_compare_fused_op_table(op: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--op", op, "--batch", "2", "--dtype", "float64", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "fused" in out and "unfused" in out
+    assert float(out.split("max gradient difference: ")[1].split()[0]) < 1e-5
+
+
 def test_compare_sweep_with_plot(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     plot = tmp_path / "sweep.png"
@@ -121,6 +129,7 @@ def test_compare_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> Non
         (["--label-smoothing", "2"], "argument --label-smoothing: expected a number in [0, 1]"),
         (["--scale", "-1"], "argument --scale: expected a number in [0, 1e+06]"),
         (["--plot", "x.png"], "--plot needs --sweep"),
+        (["--op", "conv2d", "--classes", "3"], "--op conv2d does not take --classes"),
     ):
         assert main(["compare", *args]) == 2
         err = capsys.readouterr().err.strip().splitlines()

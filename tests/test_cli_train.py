@@ -72,7 +72,8 @@ def test_train_options_in_process(tmp_path, capsys, args):
     assert len(history["train_loss"]) == 2 and all(np.isfinite(history["train_loss"]))
 
 
-def test_train_on_mnist_files(tmp_path, capsys):
+def write_mnist(directory: Path) -> None:
+    """Four tiny gzipped IDX files: 12 training and 6 test images of 28x28."""
     rng = np.random.default_rng(0)
     for prefix, n in (("train", 12), ("t10k", 6)):
         images = rng.integers(0, 256, size=(n, 28, 28)).astype(np.uint8)
@@ -80,7 +81,11 @@ def test_train_on_mnist_files(tmp_path, capsys):
         for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
             header = bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
             raw = header + array.tobytes()
-            (tmp_path / f"{prefix}-{kind}-ubyte.gz").write_bytes(gzip.compress(raw))
+            (directory / f"{prefix}-{kind}-ubyte.gz").write_bytes(gzip.compress(raw))
+
+
+def test_train_on_mnist_files(tmp_path, capsys):
+    write_mnist(tmp_path)
     args = ["train", "--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "1", "--quiet"]
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     assert "12 training / 6 validation samples, 10 classes" in capsys.readouterr().out
@@ -93,11 +98,43 @@ def test_train_on_digits(tmp_path, capsys):
     assert "digits: 1438 training / 359 validation samples, 10 classes" in capsys.readouterr().out
 
 
+def test_train_cnn_on_digits_and_rebuild_it_from_the_checkpoint(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    args = ["train", "--dataset", "digits", "--model", "cnn", "--activation", "tanh", "--epochs", "1",
+            "--quiet", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "10 classes; CNN (conv 8, conv 16, linear 10) (1,898 parameters)" in out
+    accuracy = float(out.split("validation accuracy")[1].split()[0])
+    assert accuracy > 0.5  # one epoch of the LeNet on the 8x8 digits: ~0.9
+    model, meta = model_from_checkpoint(str(tmp_path / "checkpoint.npz"))
+    assert meta["architecture"] == "cnn" and meta["activation"] == "tanh"
+    shapes = [tuple(p.shape) for p in model.parameters()]
+    assert shapes == [(8, 1, 3, 3), (8,), (16, 8, 3, 3), (16,), (10, 64), (10,)]
+    assert model(np.zeros((2, 64), np.float32)).shape == (2, 10)  # flat rows in, unflattened to (N, 1, 8, 8)
+
+
+def test_train_cnn_on_mnist_has_two_conv_stages_then_a_linear_layer(tmp_path, capsys):
+    write_mnist(tmp_path)
+    args = ["train", "--dataset", "mnist", "--data-dir", str(tmp_path), "--model", "cnn", "--quiet",
+            "--epochs", "1", "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    assert "12 training / 6 validation samples, 10 classes; CNN" in capsys.readouterr().out
+    model, _ = model_from_checkpoint(str(tmp_path / "out" / "checkpoint.npz"))
+    assert model[8].weight.shape == (10, 16 * 7 * 7)  # 28 -> 14 -> 7
+    assert main([*args, "--batch-size", "100000"]) == 2
+    assert "--batch-size 100000 x the CNN's widest activation" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "64,x"], "expected comma-separated layer sizes like 64,64, got '64,x'"),
     (["--epochs", "0"], "argument --epochs: expected a positive integer <= 100,000, got '0'"),
     (["--lr", "-1"], "argument --lr: expected a number > 0, got '-1'"),
     (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+    (["--model", "rnn"], "invalid choice: 'rnn'"),
+    (["--model", "cnn"], "--model cnn needs images (--dataset digits or mnist), not the 2-D points of"),
+    (["--dataset", "moons", "--model", "cnn"], "--model cnn needs images"),
+    (["--dataset", "digits", "--model", "cnn", "--hidden", "8"], "--hidden applies only to --model mlp"),
     (["--dataset", "mnist"], "--dataset mnist needs --data-dir DIR"),
     (["--dataset", "mnist", "--data-dir", "nowhere"], "nowhere is not a directory"),
     (["--dataset", "mnist", "--data-dir", "."], "no train-images-idx3-ubyte or train-images-idx3-ubyte.gz"),

@@ -1,4 +1,5 @@
-"""`tinygrad-ce train`: train an MLP on a dataset, print the final accuracies, and write
+"""`tinygrad-ce train`: train an MLP (or, with --model cnn, a LeNet-style CNN on the
+digits or MNIST) on a dataset, print the final accuracies, and write
 the checkpoint, the history (JSON and CSV) and, with matplotlib, the plots to --out.
 
 Options that cannot apply are refused (e.g. --momentum without --optimizer sgd, --classes
@@ -18,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `train` subcommand."""
     parser = subparsers.add_parser(
         "train",
-        help="train an MLP (spiral, moons, blobs, digits or MNIST) and save checkpoint, history and plots",
+        help="train an MLP or CNN (spiral, moons, blobs, digits or MNIST); save checkpoint, history, plots",
         description=describe(__doc__),
     )
     add_training_arguments(parser, dataset=None, out="tinygrad-ce-train")

@@ -5,6 +5,7 @@ epoch on Ctrl-C or SIGTERM) and the plots. Other subcommands can reuse them (e.g
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from ..data import DataSplit
 from .errors import CommandError, Interrupted
 from .options import (
     EVAL_BATCH,
+    MAX_ACTIVATIONS,
     MAX_BATCH,
     MAX_CLASSES,
     MAX_EPOCHS,
@@ -33,9 +35,13 @@ from .options import (
 )
 
 DATASETS = ("spiral", "moons", "blobs", "digits", "mnist")
+IMAGE_DATASETS = ("digits", "mnist")  # square grey images, flattened: 8x8 and 28x28
+MODELS = ("mlp", "cnn")
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
 DEFAULT_EPOCHS = {"spiral": 150, "moons": 60, "blobs": 30, "digits": 30, "mnist": 5}
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
 DEFAULT_SAMPLES = {"spiral": 100, "moons": 300, "blobs": 300}
+DEFAULT_HIDDEN = (64, 64)
 DEFAULT_CLASSES, DEFAULT_MOMENTUM, DEFAULT_VAL_FRACTION = 3, 0.9, 0.2
 
 
@@ -50,17 +56,23 @@ def add_training_arguments(
     if dataset is None:
         add("--dataset", choices=DATASETS, default="spiral", help="the dataset (default: spiral)")
         add("--data-dir", help="directory of the MNIST IDX files (only with --dataset mnist)")
+        add("--model", choices=MODELS, default="mlp",
+            help="an MLP (--hidden sizes), or a LeNet-style CNN (two 3x3 conv + 2x2 max-pool stages, "
+            "8 and 16 channels, then a linear layer) for the images of --dataset digits or mnist "
+            "(default: mlp)")
     else:
-        parser.set_defaults(dataset=dataset, data_dir=None)
+        parser.set_defaults(dataset=dataset, data_dir=None, model="mlp")
     add("--classes", type=int_in(2, MAX_CLASSES), default=None,
         help=f"classes of the spiral or blobs, 2 to {MAX_CLASSES:,} (default: {DEFAULT_CLASSES})")
     add("--samples", type=int_in(1, MAX_SAMPLES), default=None,
         help="synthetic samples per class (spiral, default 100) or in all (moons and blobs, default 300); "
         f"at most {MAX_SAMPLES:,} in all; not for digits or mnist")
-    add("--hidden", type=hidden_sizes, default=[64, 64],
+    add("--hidden", type=hidden_sizes, default=None,
         help=f"hidden layer sizes, comma-separated, each at most {MAX_WIDTH:,}, or 'none' for a linear "
-        f"model; the whole MLP may have at most {MAX_PARAMETERS:,} parameters (default: 64,64)")
-    add("--activation", choices=("relu", "tanh", "sigmoid"), default="relu", help="default: relu")
+        f"model; the whole MLP may have at most {MAX_PARAMETERS:,} parameters (default: 64,64); "
+        "not for --model cnn")
+    add("--activation", choices=ACTIVATIONS, default="relu",
+        help="of the hidden layers, or of the conv stages with --model cnn (default: relu)")
     add("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
         help=f"passes over the training set, at most {MAX_EPOCHS:,} (default: depends on the dataset)")
     add("--batch-size", type=int_in(1, MAX_BATCH), default=32,
@@ -96,10 +108,15 @@ def check_training_arguments(args: argparse.Namespace) -> None:
          "--val-fraction does not apply to --dataset mnist: its t10k files are the validation set"),
         (args.momentum is not None and args.optimizer != "sgd",
          f"--momentum applies only to --optimizer sgd, not {args.optimizer}"),
+        (args.model == "cnn" and name not in IMAGE_DATASETS,
+         f"--model cnn needs images (--dataset digits or mnist), not the 2-D points of --dataset {name}"),
+        (args.hidden is not None and args.model == "cnn",
+         "--hidden applies only to --model mlp (the layers of --model cnn are fixed)"),
     ]
     for wrong, message in refused:
         if wrong:
             raise CommandError(message)
+    args.hidden = args.hidden if args.hidden is not None else list(DEFAULT_HIDDEN)
     args.classes = args.classes if args.classes is not None else DEFAULT_CLASSES
     args.val_fraction = args.val_fraction if args.val_fraction is not None else DEFAULT_VAL_FRACTION
     args.momentum = args.momentum if args.momentum is not None else DEFAULT_MOMENTUM
@@ -150,6 +167,32 @@ def build_model(sizes: list[int], activation: str, seed: int) -> Any:
     return nn.MLP(sizes, activation=activation, rng=seed)
 
 
+def build_cnn(features: int, classes: int, activation: str, seed: int) -> nn.Sequential:
+    """examples/cnn.py's LeNet for flattened square images of `features` pixels (8x8
+    digits, 28x28 MNIST): (N, side*side) -> (N, 1, side, side) -> two stages of 3x3 conv
+    (1 -> 8 -> 16 channels, padding 1), `activation` and 2x2 max-pool -> flatten ->
+    linear to `classes` logits."""
+    side = math.isqrt(features)
+    if side * side != features or side < 4:
+        raise CommandError(f"--model cnn needs square images of at least 4x4, got {features} features")
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[activation]
+    return nn.Sequential(
+        nn.Unflatten(1, (1, side, side)),
+        nn.Conv2d(1, 8, 3, padding=1, rng=seed), act(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, rng=seed + 1), act(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * (side // 4) ** 2, classes, rng=seed + 2),
+    )
+
+
+def check_cnn_size(features: int, batch: int) -> None:
+    """Refuse a --batch-size whose widest CNN activation per step passes MAX_ACTIVATIONS:
+    the second conv's im2col, 8 channels x 9 taps x (side/2)^2 pixels per image."""
+    widest = 72 * (math.isqrt(features) // 2) ** 2
+    if max(batch, EVAL_BATCH) * widest > MAX_ACTIVATIONS:
+        raise CommandError(f"--batch-size {batch} x the CNN's widest activation ({widest:,} values per "
+                           f"image) is more than {MAX_ACTIVATIONS:,} values")
+
+
 def build_optimizer(args: argparse.Namespace, params: Any) -> Any:
     """SGD (with `args.momentum`) or Adam, at `args.lr` or the optimizer's default lr."""
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
@@ -172,11 +215,16 @@ def make_loss(kind: str) -> Any:
 
 
 def model_from_checkpoint(path: str) -> tuple[Any, dict[str, Any]]:
-    """Rebuild the MLP saved by `tinygrad-ce train` and return it with its metadata."""
+    """Rebuild the MLP or CNN saved by `tinygrad-ce train` and return it with its
+    metadata (a checkpoint without meta.architecture holds an MLP)."""
     state = training.read_checkpoint(path)
     if "meta.sizes" not in state or "meta.activation" not in state:
         raise CommandError(f"{path} was not written by `tinygrad-ce train` (no meta.sizes/meta.activation)")
-    model = nn.MLP([int(n) for n in state["meta.sizes"]], activation=str(state["meta.activation"]))
+    sizes, activation = [int(n) for n in state["meta.sizes"]], str(state["meta.activation"])
+    if str(state.get("meta.architecture", "mlp")) == "cnn":  # sizes: [features, classes]
+        model = build_cnn(sizes[0], sizes[-1], activation, 0)
+    else:
+        model = nn.MLP(sizes, activation=activation)
     return model, training.load_checkpoint(path, model)
 
 
@@ -218,24 +266,33 @@ class TrainedRun:
 
 
 def train_and_save(args: argparse.Namespace) -> TrainedRun:
-    """Check the options and --out, load the data, train an MLP as `args` says, print the
+    """Check the options and --out, load the data, train an MLP or CNN as `args` says, print the
     final accuracies and write checkpoint.npz, history.json, history.csv and (with
     matplotlib) the plots to args.out. On Ctrl-C or SIGTERM the checkpoint and history
     of the last completed epoch are written (no plots) and `Interrupted` is raised."""
     check_training_arguments(args)
     split = load_dataset(args)
     epochs = args.epochs or DEFAULT_EPOCHS[split.name]
-    sizes = [split.features, *args.hidden, split.classes]
-    check_model_size(sizes, args.batch_size, "--hidden", "--batch-size")
+    if args.model == "cnn":
+        sizes = [split.features, split.classes]
+        check_cnn_size(split.features, args.batch_size)
+    else:
+        sizes = [split.features, *args.hidden, split.classes]
+        check_model_size(sizes, args.batch_size, "--hidden", "--batch-size")
     writable_directory(args.out)  # fail before training, not after it
-    model = build_model(sizes, args.activation, args.seed)
+    if args.model == "cnn":
+        model = build_cnn(split.features, split.classes, args.activation, args.seed)
+        described = f"CNN (conv 8, conv 16, linear {split.classes})"
+    else:
+        model = build_model(sizes, args.activation, args.seed)
+        described = f"MLP {sizes}"
     optimizer = build_optimizer(args, model.parameters())
     loss_fn = make_loss(args.loss)
     train = (split.X_train, split.y_train)
     loader = data.DataLoader(train, args.batch_size, shuffle=True, seed=args.seed + 2)
     val = data.DataLoader((split.X_val, split.y_val), EVAL_BATCH) if len(split.X_val) else None
     print(f"{split.name}: {len(split.X_train)} training / {len(split.X_val)} validation samples, "
-          f"{split.classes} classes; MLP {sizes} ({model.num_parameters():,} parameters), "
+          f"{split.classes} classes; {described} ({model.num_parameters():,} parameters), "
           f"{type(optimizer).__name__} lr={optimizer.lr}, {args.loss} loss, {epochs} epochs", flush=True)
     snapshot = EpochSnapshot(model, optimizer)
     started = time.perf_counter()
@@ -265,7 +322,7 @@ def _save_run(args: argparse.Namespace, model: Any, optimizer: Any, history: Any
     files = [os.path.join(args.out, name) for name in ("checkpoint.npz", "history.json", "history.csv")]
     training.save_checkpoint(
         files[0], model, optimizer, epoch=len(history), dataset=args.dataset, sizes=np.array(sizes),
-        activation=args.activation, seed=args.seed, loss=args.loss,
+        activation=args.activation, seed=args.seed, loss=args.loss, architecture=args.model,
     )
     history.write_json(files[1])
     history.write_csv(files[2])

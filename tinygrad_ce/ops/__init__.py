@@ -18,13 +18,13 @@ from .fused import Linear, SoftmaxCrossEntropy
 from .linalg import Einsum, MatMul
 from .movement import BroadcastTo, Cat, GetItem, Pad, Reshape, ScatterAdd, Transpose
 from .norm import BatchNorm, LayerNorm
-from .reduce import Cumsum, Max, Sum
+from .reduce import Cumsum, LogSumExp, Max, Sum
 from .special import Arccos, Arcsin, Arctan, Cos, Erf, Expm1, Log1p, Sin
 
 ALL = (
     Add, Sub, Mul, Div, Pow, PowTensor, Where, Neg, Exp, Log, ReLU, Sigmoid, Tanh, Cast,  # elementwise
     Sin, Cos, Expm1, Log1p, Arcsin, Arccos, Arctan, Erf,  # special functions
-    Sum, Max, Cumsum,  # reduce
+    Sum, Max, Cumsum, LogSumExp,  # reduce (LogSumExp fused)
     Reshape, Transpose, BroadcastTo, GetItem, ScatterAdd, Cat, Pad,  # movement
     MatMul, Einsum,  # linalg
     Linear, SoftmaxCrossEntropy,  # fused

@@ -19,6 +19,10 @@ def log(a: Any) -> Any:
     return a.log() if isinstance(a, Tensor) else np.log(a)
 
 
+def exp(a: Any) -> Any:
+    return a.exp() if isinstance(a, Tensor) else np.exp(a)
+
+
 def broadcast_to(a: Any, shape: tuple[int, ...]) -> Any:
     return a.broadcast_to(shape) if isinstance(a, Tensor) else np.broadcast_to(a, shape)
 

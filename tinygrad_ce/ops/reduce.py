@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ._dual import broadcast_to, reduced_shape, value
+from ._dual import broadcast_to, exp, floating, reduced_shape, value
 
 
 class Sum(Function):
@@ -49,3 +49,39 @@ class Cumsum(Function):
         if isinstance(g, np.ndarray):
             return (np.cumsum(g[reverse], axis=self.axis)[reverse],)
         return (Cumsum.apply(g[reverse], axis=self.axis)[reverse],)
+
+
+def _finite(m: np.ndarray) -> np.ndarray:
+    """The max, 0 where it is not finite (an all -inf or +inf slice): a new array."""
+    return np.where(np.isfinite(m), m, np.zeros((), m.dtype))
+
+
+def _softmax(x, axes):
+    """softmax(x) over `axes` (None: all), ndarray or Tensor; the max is a constant (0 where
+    it is not finite), so a recorded softmax is exact and an all -inf slice gives nan, as torch."""
+    m = _finite(value(x).max(axis=axes, keepdims=True))
+    e = exp(x - m)
+    return e / e.sum(axis=axes, keepdims=True)
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) over `axis` in one node, as m + log(sum(exp(x - m))), m the max:
+    finite at any gap, -inf for an all -inf slice. Twin: `Tensor.logsumexp(fused=False)`."""
+
+    __slots__ = ("axis", "kept_shape")
+    name = "logsumexp"
+    fused = True
+
+    def forward(self, x, axis, keepdims):
+        x = floating(x)
+        self.axis, self.kept_shape = axis, reduced_shape(x.shape, axis)
+        m = _finite(x.max(axis=axis, keepdims=True))
+        with np.errstate(divide="ignore"):  # an all -inf slice: log(0) = -inf, as intended
+            out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        if keepdims:
+            return out
+        return out.reshape(tuple(n for i, n in enumerate(x.shape) if axis is not None and i not in axis))
+
+    def backward(self, g, out, x):  # d logsumexp(x) = softmax(x) dx
+        with np.errstate(invalid="ignore"):  # an all -inf slice: 0 / 0 = nan, as torch
+            return (g.reshape(self.kept_shape) * _softmax(x, self.axis),)

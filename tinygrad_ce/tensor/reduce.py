@@ -1,7 +1,8 @@
 """Reductions, scans and orderings. Every axis argument is numpy's `axis=` or PyTorch's
 `dim=` (an int, a tuple or a list; out of range is an AxisError), every `keepdims=` may
 be `keepdim=`. `sum`, `max` and `cumsum` are primitives; `min`, `mean`, `prod`, `var`,
-`std`, `logsumexp`, `cumprod` and the values of `sort`/`topk` are composed."""
+`std`, `cumprod` and the values of `sort`/`topk` are composed; `logsumexp` is one fused
+node with a composed twin (`fused=False`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -97,16 +98,21 @@ class ReduceMethods:
         return var**0.5
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+                keepdim: Any = None, fused: bool = True) -> Any:
         """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m the max held constant
-        (finite at any gap; -inf when every element is -inf); gradient softmax(x)."""
+        (finite at any gap; -inf when every element is -inf); gradient softmax(x). One fused
+        `logsumexp` node (backward g * softmax(x)); `fused=False`: the composed twin."""
         axis, keepdims = _args("logsumexp", axis, dim, keepdims, keepdim)
+        axes = normalize_axis(axis, self.ndim, "logsumexp")
+        if check_flag(fused, "logsumexp", "fused"):
+            if self.size == 0:
+                raise ValueError(f"logsumexp: the tensor of shape {self.shape} is empty")
+            return PRIMITIVES["LogSumExp"](self, axis=axes, keepdims=keepdims)
         m = self.max(axis=axis, keepdims=True).detach()
         m = self._wrap(np.where(np.isfinite(m.data), m.data, 0).astype(self.dtype))
         out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
         if keepdims:
             return out
-        axes = normalize_axis(axis, self.ndim, "logsumexp")
         return out.reshape(tuple(n for i, n in enumerate(self.shape) if axes is not None and i not in axes))
 
     def cumsum(self, axis: Any = None, *, dim: Any = None) -> Any:
