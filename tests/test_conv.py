@@ -140,17 +140,62 @@ POOLS = [(2, None, 0), (3, 2, 1), ((3, 2), (1, 2), (1, 0))]
 
 
 @pytest.mark.parametrize("kernel, stride, padding", POOLS)
-def test_max_pool2d_matches_torch(kernel, stride, padding):
-    _agree(lambda x: F.max_pool2d(x, kernel, stride, padding),
+@pytest.mark.parametrize("fused", [True, False])
+def test_max_pool2d_matches_torch(kernel, stride, padding, fused):
+    _agree(lambda x: F.max_pool2d(x, kernel, stride, padding, fused=fused),
            lambda x: TF.max_pool2d(x, kernel, stride, padding), [R.normal(size=(2, 3, 9, 8))])
 
 
-def test_max_pool2d_ties_go_to_the_first_maximum_as_torch():
+@pytest.mark.parametrize("fused", [True, False])
+def test_max_pool2d_ties_go_to_the_first_maximum_as_torch(fused):
     x = np.round(R.uniform(size=(2, 3, 8, 8)) * 2)  # many ties
-    _agree(lambda x: F.max_pool2d(x, 3, 1, 1), lambda x: TF.max_pool2d(x, 3, 1, 1), [x])
-    _agree(lambda x: F.max_pool2d(x, 2, dilation=2), lambda x: TF.max_pool2d(x, 2, dilation=2), [x])
-    _, (g,) = _run(lambda x: F.max_pool2d(x, 2), [np.ones((1, 1, 2, 2))])
+    _agree(lambda x: F.max_pool2d(x, 3, 1, 1, fused=fused), lambda x: TF.max_pool2d(x, 3, 1, 1), [x])
+    _agree(lambda x: F.max_pool2d(x, 2, dilation=2, fused=fused), lambda x: TF.max_pool2d(x, 2, dilation=2),
+           [x])
+    _agree(lambda x: F.max_pool2d(x, 2, fused=fused), lambda x: TF.max_pool2d(x, 2), [x])  # the fast path
+    _, (g,) = _run(lambda x: F.max_pool2d(x, 2, fused=fused), [np.ones((1, 1, 2, 2))])
     np.testing.assert_array_equal(g, [[[[1.0, 0.0], [0.0, 0.0]]]])
+
+
+# (kernel, stride, padding, dilation): overlapping, padded, dilated, and stride = kernel (the
+# fast path) with and without a remainder row/column that no window reads
+MAX_POOLS = [(2, None, 0, 1), (3, 3, 0, 1), (3, 2, 1, 1), ((3, 2), (1, 2), (1, 0), 1), (2, 1, 0, 2),
+             ((2, 3), (2, 3), (1, 1), (2, 1)), (2, 2, 1, 1)]
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation", MAX_POOLS)
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool2d_fused_matches_its_twin(kernel, stride, padding, dilation, ties, dtype):
+    x = (np.round(R.uniform(size=(2, 3, 9, 8)) * 2) if ties else R.normal(size=(2, 3, 9, 8))).astype(dtype)
+    fused = _run(lambda x: F.max_pool2d(x, kernel, stride, padding, dilation), [x])
+    twin = _run(lambda x: F.max_pool2d(x, kernel, stride, padding, dilation, fused=False), [x])
+    np.testing.assert_array_equal(fused[0], twin[0])
+    assert fused[0].dtype == twin[0].dtype == fused[1][0].dtype == dtype
+    np.testing.assert_array_equal(fused[1][0], twin[1][0])
+
+
+def test_max_pool2d_fused_nan_wins_and_integers_pad_low():
+    x = np.array([[[[1.0, np.nan], [np.nan, 5.0]]]])
+    for fused in (True, False):
+        out, (g,) = _run(lambda x, fused=fused: F.max_pool2d(x, 2, fused=fused), [x])
+        assert np.isnan(out).all()
+        np.testing.assert_array_equal(g, [[[[0.0, 1.0], [0.0, 0.0]]]])  # the first NaN (torch: the last)
+    ints = Tensor(np.arange(16).reshape(1, 1, 4, 4) - 20)
+    np.testing.assert_array_equal(F.max_pool2d(ints, 2, padding=1).data,
+                                  F.max_pool2d(ints, 2, padding=1, fused=False).data)
+
+
+def test_max_pool2d_fused_second_order_matches_its_twin():
+    x = R.permutation(54).reshape(1, 2, 3, 9) * 0.1  # distinct values
+    outs = []
+    for fused in (True, False):
+        t = Tensor(x, requires_grad=True)
+        (g,) = grad((F.max_pool2d(t, 2, 1, fused=fused) ** 2).sum(), [t], create_graph=True)
+        (gg,) = grad((g * g).sum(), [t])
+        outs.append((g.data, gg.data))
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 def test_max_pool2d_gradcheck():

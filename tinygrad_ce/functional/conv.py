@@ -5,7 +5,8 @@ closed-form backward); `fused=False` is its twin, composed from public Tensor op
 indexing with index arrays to gather the windows, einsum), whose gradient comes from the
 graph. The rest is composed: `conv1d` is conv2d on a unit axis, `conv_transpose2d` is the
 adjoint of conv2d (an einsum, then `col2im` adds the windows back), the pools gather
-windows (`im2col`) or the selected elements (indexing).
+windows (`im2col`) or the selected elements (indexing). `max_pool2d(fused=True)` is one
+`max_pool2d` node (ops.MaxPool2d); `fused=False` is its indexing twin.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.conv import Col2im, Conv2d, Im2col, im2col, out_size
+from ..ops.pool import MaxPool2d
 from ..tensor import Tensor
 from .activations import as_tensor
 from .joining import einsum
@@ -184,13 +186,17 @@ def _pool_geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: A
     return (kernel, stride, padding, dilation), sizes
 
 
-def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> Tensor:
+def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+               fused: bool = True) -> Tensor:
     """The maximum of each window, as torch's max_pool2d: x (N, C, H, W) -> (N, C, OH, OW);
     stride defaults to kernel_size; padding (<= kernel/2) never wins. The gradient goes to
     the first maximum of each window (row-major), as PyTorch; a NaN counts as the maximum.
-    Composed: the winners' positions are a constant index, and x is indexed there."""
+    fused=True: one `max_pool2d` node (ops.MaxPool2d). fused=False, the twin: the winners'
+    positions are a constant index, and x is indexed there."""
     x = _image(x, "max_pool2d")
     geometry, (oh, ow) = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation)
+    if fused:
+        return MaxPool2d.apply(x, **dict(zip(("kernel", "stride", "padding", "dilation"), geometry)))
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
     n, c = x.shape[:2]
     low = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf  # the padding never wins

@@ -18,6 +18,7 @@ from .fused import Linear, SoftmaxCrossEntropy
 from .linalg import Einsum, MatMul
 from .movement import BroadcastTo, Cat, GetItem, Pad, Reshape, ScatterAdd, Transpose
 from .norm import BatchNorm, LayerNorm
+from .pool import MaxPool2d
 from .reduce import Cumsum, LogSumExp, Max, Sum
 from .special import Arccos, Arcsin, Arctan, Cos, Erf, Expm1, Log1p, Sin
 
@@ -30,7 +31,7 @@ ALL = (
     Linear, SoftmaxCrossEntropy,  # fused
     LayerNorm, BatchNorm,  # fused normalization
     ScaledDotProductAttention,  # fused attention
-    Im2col, Col2im, Conv2d,  # convolution (Conv2d fused)
+    Im2col, Col2im, Conv2d, MaxPool2d,  # convolution and pooling (Conv2d, MaxPool2d fused)
 )
 PRIMITIVES.update({op.__name__: op.apply for op in ALL})
 

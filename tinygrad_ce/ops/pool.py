@@ -1,0 +1,76 @@
+"""Max pooling (NCHW), the fused op: one pass per kernel offset keeps each window's
+running maximum and the offset it came from; the backward sends g there: on ndarrays one
+strided write per offset, on Tensors g times a constant one-hot, through conv's `col2im`
+(so it is recorded, and differentiable again, under create_graph).
+Twin: `functional.max_pool2d(..., fused=False)` (im2col, argmax, indexing).
+The geometry is conv's: four (h, w) pairs, checked by `functional.conv`."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .conv import _col2im
+
+
+def window_max(x: np.ndarray, kernel, stride, padding, dilation) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum of each window (N, C, OH, OW) and its offset p kw + q in the window:
+    the first maximum (row-major), as PyTorch; a NaN counts as the maximum. Padding never wins."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    if ph or pw:
+        low = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=low)
+    oh, ow = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1, (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    best, where = None, np.zeros(x.shape[:2] + (oh, ow), dtype=np.int32)
+    for p in range(kh):  # strided slices: one per kernel offset, no window copy
+        for q in range(kw):
+            s = x[:, :, p * dh:p * dh + sh * (oh - 1) + 1:sh, q * dw:q * dw + sw * (ow - 1) + 1:sw]
+            if best is None:
+                best = s.copy()
+                continue
+            wins = ~(s <= best) & (best == best)  # larger, or a NaN; a NaN already held stays
+            where += wins * (p * kw + q - where)  # arithmetic: masked writes are ~10x slower
+            np.maximum(best, s, out=best)  # a NaN propagates
+    return best, where
+
+
+class MaxPool2d(Function):
+    """The maximum of each window of x (N, C, H, W) -> (N, C, OH, OW); the offset of each
+    window's winner is kept (`where`) for the backward."""
+
+    __slots__ = ("geometry", "shape", "where")
+    name = "max_pool2d"
+    fused = True
+
+    def forward(self, x, kernel, stride, padding, dilation):
+        self.geometry, self.shape = (kernel, stride, padding, dilation), x.shape
+        out, self.where = window_max(x, *self.geometry)
+        return out
+
+    # d max_pool2d = col2im(g at each window's first maximum, 0 at the other offsets)
+    def backward(self, g, out, x):
+        if not isinstance(g, Tensor):
+            return (_unpool(g, self.where, self.shape, self.geometry),)
+        (kh, kw), (n, c, oh, ow) = self.geometry[0], g.shape
+        onehot = self.where[:, :, None] == np.arange(kh * kw)[:, None, None]  # (N, C, kh kw, OH, OW)
+        onehot = Tensor(onehot.reshape(n, c, kh, kw, oh, ow).astype(g.data.dtype))
+        return (_col2im(g.reshape(n, c, 1, 1, oh, ow) * onehot, self.shape, self.geometry),)
+
+
+def _unpool(g: np.ndarray, where: np.ndarray, shape, geometry) -> np.ndarray:
+    """The ndarray backward, the same sums as col2im without building the columns: one
+    strided slice per kernel offset receives g where that offset won. Windows that never
+    overlap (stride >= the dilated kernel, e.g. stride = kernel) are written directly."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
+    n, c, oh, ow = g.shape
+    full = np.zeros((n, c, shape[2] + 2 * ph, shape[3] + 2 * pw), dtype=g.dtype)
+    apart = sh > dh * (kh - 1) and sw > dw * (kw - 1)
+    for p in range(kh):
+        for q in range(kw):
+            hit = (where == p * kw + q) * g
+            window = full[:, :, p * dh:p * dh + sh * (oh - 1) + 1:sh, q * dw:q * dw + sw * (ow - 1) + 1:sw]
+            if apart:
+                window[...] = hit
+            else:
+                window += hit
+    return np.ascontiguousarray(full[:, :, ph:ph + shape[2], pw:pw + shape[3]]) if ph or pw else full
