@@ -101,23 +101,29 @@ class CrossEntropyComparison:
 
     def __str__(self) -> str:
         opts = ", ".join(f"{k}={v}" for k, v in self.options.items()) or "defaults"
-        f, u = self.fused, self.unfused
-        rows = [
-            ("loss", f"{f.loss:.10g}", f"{u.loss:.10g}"),
+        title = f"cross-entropy of logits {self.shape} {self.dtype}; {opts}; {self.repeats} repeats"
+        loss = ("loss", f"{self.fused.loss:.10g}", f"{self.unfused.loss:.10g}")
+        differences = [("loss", self.loss_difference), ("gradient", self.grad_difference)]
+        return "\n".join(paths_table(title, self.fused, self.unfused, differences, [loss]))
+
+
+def paths_table(title: str, f: Any, u: Any, differences: list[tuple[str, Difference]],
+                extra_rows: list[tuple[str, str, str]] | None = None) -> list[str]:
+    """The lines of a fused-vs-unfused table: time, memory and graph size per path (`f`, `u`
+    have forward_seconds, backward_seconds, peak_bytes, nodes, ops), then each difference."""
+    rows = [*(extra_rows or []),
             ("forward (ms, median)", f"{f.forward_seconds * 1e3:.3f}", f"{u.forward_seconds * 1e3:.3f}"),
             ("backward (ms, median)", f"{f.backward_seconds * 1e3:.3f}", f"{u.backward_seconds * 1e3:.3f}"),
             ("peak memory (KiB)", f"{f.peak_bytes / 1024:,.1f}", f"{u.peak_bytes / 1024:,.1f}"),
-            ("graph: nodes (ops)", f"{f.nodes} ({f.ops})", f"{u.nodes} ({u.ops})"),
-        ]
-        width = max(len(r[0]) for r in rows)
-        lines = [f"cross-entropy of logits {self.shape} {self.dtype}; {opts}; {self.repeats} repeats",
-                 f"{'':{width}}  {'fused':>14}  {'unfused':>14}"]
-        lines += [f"{name:{width}}  {a:>14}  {b:>14}" for name, a, b in rows]
-        for name, d in (("loss", self.loss_difference), ("gradient", self.grad_difference)):
-            where = f" at {d.worst_index}" if d.worst_index else ""
-            lines.append(f"{name} difference: max abs {d.max_abs:.3g}, relative {d.max_rel:.3g}{where} "
-                         f"(fused {d.fused_value:.6g}, unfused {d.unfused_value:.6g})")
-        return "\n".join(lines)
+            ("graph: nodes (ops)", f"{f.nodes} ({f.ops})", f"{u.nodes} ({u.ops})")]
+    width = max(len(r[0]) for r in rows)
+    lines = [title, f"{'':{width}}  {'fused':>14}  {'unfused':>14}"]
+    lines += [f"{name:{width}}  {a:>14}  {b:>14}" for name, a, b in rows]
+    for name, d in differences:
+        where = f" at {d.worst_index}" if d.worst_index else ""
+        lines.append(f"{name} difference: max abs {d.max_abs:.3g}, relative {d.max_rel:.3g}{where} "
+                     f"(fused {d.fused_value:.6g}, unfused {d.unfused_value:.6g})")
+    return lines
 
 
 def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:

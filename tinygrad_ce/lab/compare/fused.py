@@ -15,7 +15,7 @@ import numpy as np
 from ...autograd import grad
 from ...tensor import Tensor
 from ..viz.graph import walk
-from .core import Difference, _json_ready, _median_time, _peak_bytes
+from .core import Difference, _json_ready, _median_time, _peak_bytes, paths_table
 
 __all__ = ["FusedPath", "FusedComparison", "compare_fused"]
 
@@ -58,22 +58,10 @@ class FusedComparison:
         return _json_ready(asdict(self))
 
     def __str__(self) -> str:
-        f, u = self.fused, self.unfused
-        rows = [
-            ("forward (ms, median)", f"{f.forward_seconds * 1e3:.3f}", f"{u.forward_seconds * 1e3:.3f}"),
-            ("backward (ms, median)", f"{f.backward_seconds * 1e3:.3f}", f"{u.backward_seconds * 1e3:.3f}"),
-            ("peak memory (KiB)", f"{f.peak_bytes / 1024:,.1f}", f"{u.peak_bytes / 1024:,.1f}"),
-            ("graph: nodes (ops)", f"{f.nodes} ({f.ops})", f"{u.nodes} ({u.ops})"),
-        ]
-        width = max(len(r[0]) for r in rows)
-        lines = [f"{self.name}: output {self.shape} {self.dtype}; {self.repeats} repeats",
-                 f"{'':{width}}  {'fused':>14}  {'unfused':>14}"]
-        lines += [f"{name:{width}}  {a:>14}  {b:>14}" for name, a, b in rows]
-        for name, d in [("value", self.value_difference)] + [(f"grad {k}", d) for k, d in
-                                                            self.grad_differences.items()]:
-            where = f" at {d.worst_index}" if d.worst_index else ""
-            lines.append(f"{name} difference: max abs {d.max_abs:.3g}, relative {d.max_rel:.3g}{where} "
-                         f"(fused {d.fused_value:.6g}, unfused {d.unfused_value:.6g})")
+        title = f"{self.name}: output {self.shape} {self.dtype}; {self.repeats} repeats"
+        grads = [(f"grad {k}", d) for k, d in self.grad_differences.items()]
+        differences = [("value", self.value_difference), *grads]
+        lines = paths_table(title, self.fused, self.unfused, differences)
         if self.worst_grad is not None:
             lines.append(f"max gradient difference: {self.max_grad_difference:.3g} ({self.worst_grad})")
         return "\n".join(lines)
