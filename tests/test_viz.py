@@ -336,3 +336,15 @@ def test_fused_ops_are_drawn_by_their_class_attribute() -> None:
     source = draw_graph(F.cross_entropy(model(Tensor(np.ones((2, 2)), name="x")), np.array([0, 1]))).source
     for op in ("linear", "softmax_cross_entropy"):
         assert re.search(rf'label={op} color="#c92a2a" fillcolor="#ffc9c9"', source), op
+
+
+def test_any_fused_pair_is_drawn_side_by_side() -> None:
+    from tinygrad_ce.lab.viz import draw_fused_pair
+
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    source = draw_fused_pair(F.layer_norm, x, (4,)).source
+    assert "fused layer_norm" in source and "unfused layer_norm" in source
+    fused_side = source.split("cluster_fused_side")[1].split("cluster_unfused_side")[0]
+    assert "layer_norm" in fused_side
+    back = draw_fused_pair(F.layer_norm, x, (4,), backward=True).source
+    assert "gradient of the fused layer_norm" in back

@@ -25,14 +25,15 @@ from .draw import (
     STYLES,
     count_nodes,
     draw_backward,
-    draw_comparison,
     draw_graph,
     tensor_label,
     value_lines,
 )
+from .pairs import draw_comparison, draw_fused_pair
 from .render import FORMATS, GraphvizNotFoundError, render
 
 __all__ = [
-    "draw_graph", "draw_backward", "draw_comparison", "render", "count_nodes", "GraphvizNotFoundError",
+    "draw_graph", "draw_backward", "draw_comparison", "draw_fused_pair", "render", "count_nodes",
+    "GraphvizNotFoundError",
     "FORMATS", "value_lines", "tensor_label", "STYLES", "LEGEND", "SMALL",
 ]

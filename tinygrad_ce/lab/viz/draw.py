@@ -9,14 +9,13 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from ... import functional as F
 from ...autograd import grad
 from ...functional.scopes import Scope
 from ...tensor import Tensor
 from .graph import Layout, Node, Walk, collapse_rule, fit_layout, walk
 
 __all__ = [
-    "draw_graph", "draw_backward", "draw_comparison", "count_nodes", "value_lines", "tensor_label",
+    "draw_graph", "draw_backward", "count_nodes", "value_lines", "tensor_label",
     "STYLES", "LEGEND", "SMALL",
 ]
 
@@ -314,58 +313,6 @@ def draw_backward(
 
 def _count(nodes: int, ops: int) -> str:
     return f"{nodes} node{'s' * (nodes != 1)}, {ops} op{'s' * (ops != 1)}"
-
-
-def draw_comparison(
-    logits: Any,
-    target: Any,
-    *,
-    backward: bool = False,
-    show_values: bool = True,
-    show_grad: bool = False,
-    rankdir: str = "LR",
-    collapse: bool | Iterable[str] = False,
-    max_nodes: int = 500,
-    params: Any = None,
-    **ce_options: Any,
-) -> graphviz.Digraph:
-    """The fused and the unfused cross-entropy of the same `logits` side by side.
-
-    Two clusters in one Digraph, each labelled with its node and op counts. `logits`
-    (shape (*, C)) may carry a graph (a model's output), which both sides then include;
-    an array or a tensor that does not require grad becomes a leaf that does.
-    `ce_options` are those of `F.cross_entropy` (reduction, label_smoothing,
-    ignore_index, weight). `backward=True` draws the graphs of d loss / d logits instead.
-    """
-    if not isinstance(logits, Tensor) or not logits.requires_grad:
-        data = logits.data if isinstance(logits, Tensor) else np.asarray(logits)
-        logits = Tensor(data, requires_grad=True, name=getattr(logits, "name", None) or "logits")
-    names = {id(logits): logits.name or "logits", **_names(params)}
-    g = _new_digraph("comparison", rankdir)
-    g.attr(compound="true")
-    kinds: set[str] = set()
-    upstream = walk([logits])  # the graph the logits came from, shared by both sides
-    sides = ((True, "fused_"), (False, "unfused_"))
-    # graphviz puts the first cluster left in TB and at the bottom in LR: keep fused left / on top
-    for fused, prefix in sides if rankdir in ("TB", "BT") else sides[::-1]:
-        loss = F.cross_entropy(logits, target, fused=fused, **ce_options)
-        if backward:
-            w, root_names = _backward_walk(loss, [logits], names)
-            own_nodes, own_ops = w.node_count, len(w.ops)
-        else:
-            w, root_names = walk([loss]), {id(loss): "loss"}
-            own_nodes, own_ops = w.node_count - upstream.node_count, len(w.ops) - len(upstream.ops)
-        lay = fit_layout(w, collapse_rule(collapse), max_nodes)
-        what = "gradient of the " if backward else ""
-        title = f"{what}{'fused' if fused else 'unfused'} cross-entropy: {_count(w.node_count, len(w.ops))}"
-        if own_ops != len(w.ops):
-            title += f" (the loss alone: {_count(own_nodes, own_ops)})"
-        side = graphviz.Digraph(name=f"cluster_{prefix}side", graph_attr={
-            "label": title, "style": "rounded", "color": "#495057", "fontsize": "12", "labeljust": "l"})
-        kinds |= _emit(side, lay, prefix, {**names, **root_names}, show_values, show_grad, max_nodes)
-        g.subgraph(side)
-    _legend(g, kinds, rankdir)
-    return g
 
 
 def count_nodes(root: Tensor | Sequence[Tensor]) -> dict[str, int]:
