@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import boolean
 from .engine import constant, run_backward
 from .function import Variable
 
@@ -50,16 +51,10 @@ def seed_gradient(t: Any, gradient: Any, create_graph: bool, who: str = "backwar
     return constant(t, g) if create_graph else g
 
 
-def _flag(value: Any, who: str, argument: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{who}: {argument} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def backward(t: Any, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
     """Accumulate d(t)/d(leaf) into every leaf's `.grad` (see `Tensor.backward`)."""
-    create_graph = _flag(create_graph, "backward", "create_graph")
-    retain_graph = _flag(retain_graph, "backward", "retain_graph") or create_graph
+    create_graph = boolean("backward", "create_graph", create_graph)
+    retain_graph = boolean("backward", "retain_graph", retain_graph) or create_graph
     run_backward([t], [seed_gradient(t, gradient, create_graph)], retain_graph, create_graph)
 
 
@@ -101,9 +96,9 @@ def grad(
     gouts = _as_list(grad_outputs, "grad_outputs") if grad_outputs is not None else [None] * len(outs)
     if len(gouts) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(gouts)} grad_outputs")
-    create_graph = _flag(create_graph, "grad", "create_graph")
-    allow_unused = _flag(allow_unused, "grad", "allow_unused")
-    retain_graph = create_graph if retain_graph is None else _flag(retain_graph, "grad", "retain_graph")
+    create_graph = boolean("grad", "create_graph", create_graph)
+    allow_unused = boolean("grad", "allow_unused", allow_unused)
+    retain_graph = create_graph if retain_graph is None else boolean("grad", "retain_graph", retain_graph)
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _checks as checks
 from ..autograd import AxisError, ShapeError, Variable
 
 _default_dtype: np.dtype = np.dtype(np.float32)
@@ -94,9 +95,8 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
 
 
 def check_flag(value: Any, op: str, argument: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}: {argument} must be True or False, got {value!r}")
-    return bool(value)
+    """`value` as a bool, if it is one (the package's shared check, `_checks.boolean`)."""
+    return checks.boolean(op, argument, value)
 
 
 def check_shape(shape: tuple[Any, ...], op: str, allow_minus_one: bool = False) -> tuple[int, ...]:

@@ -139,22 +139,21 @@ class ReduceMethods:
         return out
 
     def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+               keepdim: Any = None) -> Any:
         """Index of the maximum (an int64 tensor; None: of the flattened tensor)."""
-        axis, keepdims = _args("argmax", axis, dim, keepdims, keepdim)
-        a = None if axis is None else _one("argmax", axis, self.ndim)
-        if self.size == 0:
-            raise ValueError(f"argmax: the tensor of shape {self.shape} is empty")
-        return self._wrap(np.asarray(self.data.argmax(axis=a, keepdims=keepdims)))
+        return self._index_of("argmax", axis, dim, keepdims, keepdim)
 
     def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+               keepdim: Any = None) -> Any:
         """Index of the minimum (an int64 tensor; None: of the flattened tensor)."""
-        axis, keepdims = _args("argmin", axis, dim, keepdims, keepdim)
-        a = None if axis is None else _one("argmin", axis, self.ndim)
+        return self._index_of("argmin", axis, dim, keepdims, keepdim)
+
+    def _index_of(self, op: str, axis: Any, dim: Any, keepdims: Any, keepdim: Any) -> Any:
+        axis, keepdims = _args(op, axis, dim, keepdims, keepdim)
+        a = None if axis is None else _one(op, axis, self.ndim)
         if self.size == 0:
-            raise ValueError(f"argmin: the tensor of shape {self.shape} is empty")
-        return self._wrap(np.asarray(self.data.argmin(axis=a, keepdims=keepdims)))
+            raise ValueError(f"{op}: the tensor of shape {self.shape} is empty")
+        return self._wrap(np.asarray(getattr(self.data, op)(axis=a, keepdims=keepdims)))
 
     def argsort(self, axis: int = -1, descending: bool = False, *, dim: Any = None) -> Any:
         """Indices that sort along `axis` (stable; ties keep their order)."""
