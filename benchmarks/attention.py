@@ -6,6 +6,7 @@ gradients of q, k, v are checked against the composed twin's (and torch's) befor
 
 Run: python benchmarks/attention.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +32,9 @@ def tinygrad_impl(fused: bool):
             out = F.scaled_dot_product_attention(qt, kt, vt, is_causal=True, fused=fused)
             grads = grad(out, [qt, kt, vt], dout)
             return [out.data] + [t.data for t in grads]
+
         return run
+
     return make
 
 
@@ -45,6 +48,7 @@ def torch_impl(q, k, v, dout):
         out = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, is_causal=True)
         grads = torch.autograd.grad(out, [qt, kt, vt], g)
         return [out.detach().numpy()] + [t.numpy() for t in grads]
+
     return run
 
 
@@ -71,10 +75,14 @@ def main() -> None:
             raise SystemExit(f"{name} and the composed attention disagree")
     impls = ["fused", "composed"] + (["torch"] if has_torch() else [])
     t = {impl: r["seconds"] for impl, r in measure_rounds(__file__, impls, {}, rounds=2).items()}
-    rows = [[impl, t[impl] * 1e3, t[impl] / t["fused"], t[impl] / t["torch"] if "torch" in t else "n/a"]
-            for impl in impls]
-    print(f"causal attention forward + backward, (B, H, L, E) = {SHAPE} float32, "
-          f"{threads()} BLAS/torch thread(s) per process")
+    rows = [
+        [impl, t[impl] * 1e3, t[impl] / t["fused"], t[impl] / t["torch"] if "torch" in t else "n/a"]
+        for impl in impls
+    ]
+    print(
+        f"causal attention forward + backward, (B, H, L, E) = {SHAPE} float32, "
+        f"{threads()} BLAS/torch thread(s) per process"
+    )
     print(table(["implementation", "ms", "x fused", "x torch"], rows))
 
 

@@ -8,6 +8,7 @@ its loss and gradients are checked against tinygrad_ce's before timing) and PyTo
 Targets: tinygrad_ce fused <= 1.5x PyTorch and <= 1.3x the numpy im2col floor.
 Run: python benchmarks/cnn_step.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,14 @@ def data():
         bound = 1 / np.sqrt(fan_in)
         return rng.uniform(-bound, bound, size=shape).astype(np.float32)
 
-    params = [uniform((C1, 1, 3, 3), 9), uniform(C1, 9), uniform((C2, C1, 3, 3), C1 * 9), uniform(C2, C1 * 9),
-              uniform((CLASSES, C2 * 7 * 7), C2 * 49), uniform(CLASSES, C2 * 49)]
+    params = [
+        uniform((C1, 1, 3, 3), 9),
+        uniform(C1, 9),
+        uniform((C2, C1, 3, 3), C1 * 9),
+        uniform(C2, C1 * 9),
+        uniform((CLASSES, C2 * 7 * 7), C2 * 49),
+        uniform(CLASSES, C2 * 49),
+    ]
     return x, y, params
 
 
@@ -38,11 +45,13 @@ def data():
 # is already its output and col2im adds contiguous slices; the weights are held as
 # (O, 3, 3, C) and the linear weight's columns in (H, W, C) order to match.
 
+
 def to_floor_layout(params):
     w1, b1, w2, b2, w3, b3 = params
     w3 = w3.reshape(CLASSES, C2, 7, 7).transpose(0, 2, 3, 1).reshape(CLASSES, -1)
-    return [np.array(p, order="C") for p in (w1.transpose(0, 2, 3, 1), b1, w2.transpose(0, 2, 3, 1), b2,
-                                             w3, b3)]  # copies: the step updates them in place
+    return [
+        np.array(p, order="C") for p in (w1.transpose(0, 2, 3, 1), b1, w2.transpose(0, 2, 3, 1), b2, w3, b3)
+    ]  # copies: the step updates them in place
 
 
 def from_floor_layout(params):
@@ -127,10 +136,12 @@ def numpy_step(x, y, params, layout=True):
         for param, g in zip(params, grads):
             param -= LR * g
         return float(loss), grads
+
     return step
 
 
 # --- tinygrad_ce: nn modules + optim.SGD, fused or composed conv2d ------------------------
+
 
 def tinygrad_step(fused: bool):
     def make(x, y, params):
@@ -139,9 +150,16 @@ def tinygrad_step(fused: bool):
         import tinygrad_ce.optim as optim
         from tinygrad_ce import Tensor
 
-        model = nn.Sequential(nn.Conv2d(1, C1, 3, padding=1, fused=fused), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Conv2d(C1, C2, 3, padding=1, fused=fused), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Flatten(), nn.Linear(C2 * 7 * 7, CLASSES))
+        model = nn.Sequential(
+            nn.Conv2d(1, C1, 3, padding=1, fused=fused),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(C1, C2, 3, padding=1, fused=fused),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(C2 * 7 * 7, CLASSES),
+        )
         ours = list(model.parameters())
         for p, value in zip(ours, params):
             p.data[...] = value
@@ -160,7 +178,9 @@ def tinygrad_step(fused: bool):
             optimizer.zero_grad()
             F.cross_entropy(model(xt), y).backward()
             optimizer.step()
+
         return timed, step
+
     return make
 
 
@@ -179,6 +199,7 @@ def torch_step(x, y, params):
         h = tF.max_pool2d(torch.relu(tF.conv2d(h, w2, b2, padding=1)), 2)
         tF.cross_entropy(tF.linear(h.flatten(1), w3, b3), yt).backward()
         optimizer.step()
+
     return step
 
 
@@ -191,14 +212,21 @@ def check() -> dict:
     out = {}
     for name, fused in (("fused", True), ("composed", False)):
         their_loss, theirs = tinygrad_step(fused)(x, y, params)[1]()
-        out[name] = {"loss": abs(their_loss - loss),
-                     "grad": max(float(np.abs(a - b).max() / (np.abs(a).max() + 1e-12))
-                                 for a, b in zip(grads, theirs))}
+        out[name] = {
+            "loss": abs(their_loss - loss),
+            "grad": max(
+                float(np.abs(a - b).max() / (np.abs(a).max() + 1e-12)) for a, b in zip(grads, theirs)
+            ),
+        }
     return out
 
 
-IMPLS = {"numpy": numpy_step, "fused": lambda *a: tinygrad_step(True)(*a)[0],
-         "composed": lambda *a: tinygrad_step(False)(*a)[0], "torch": torch_step}
+IMPLS = {
+    "numpy": numpy_step,
+    "fused": lambda *a: tinygrad_step(True)(*a)[0],
+    "composed": lambda *a: tinygrad_step(False)(*a)[0],
+    "torch": torch_step,
+}
 
 
 def run(impl: str, params: dict) -> dict:
@@ -211,21 +239,29 @@ def run(impl: str, params: dict) -> dict:
 def main() -> None:
     checked = measure(__file__, "check", {})
     for name, diff in checked.items():
-        print(f"check vs numpy floor, {name}: |loss diff| = {diff['loss']:.2g}, "
-              f"max relative grad diff = {diff['grad']:.2g}")
+        print(
+            f"check vs numpy floor, {name}: |loss diff| = {diff['loss']:.2g}, "
+            f"max relative grad diff = {diff['grad']:.2g}"
+        )
         if diff["loss"] > 1e-4 or diff["grad"] > 1e-3:
             raise SystemExit(f"{name}: tinygrad_ce and the numpy floor disagree")
     impls = ["numpy", "fused", "composed"] + (["torch"] if has_torch() else [])
     t = {impl: r["seconds"] for impl, r in measure_rounds(__file__, impls, {}, rounds=2).items()}
     fused = t["fused"]
-    rows = [[impl, t[impl] * 1e3, t[impl] / t["numpy"], t[impl] / t["torch"] if "torch" in t else "n/a"]
-            for impl in impls]
-    print(f"one SGD step of a small CNN, x ({N}, 1, {H}, {W}) float32, "
-          f"{threads()} BLAS/torch thread(s) per process")
+    rows = [
+        [impl, t[impl] * 1e3, t[impl] / t["numpy"], t[impl] / t["torch"] if "torch" in t else "n/a"]
+        for impl in impls
+    ]
+    print(
+        f"one SGD step of a small CNN, x ({N}, 1, {H}, {W}) float32, "
+        f"{threads()} BLAS/torch thread(s) per process"
+    )
     print(table(["implementation", "ms", "x numpy floor", "x torch"], rows))
     torch_ratio = f"{fused / t['torch']:.2f}" if "torch" in t else "n/a"
-    print(f"targets: fused <= 1.5x torch (got {torch_ratio}), "
-          f"<= 1.3x numpy floor (got {fused / t['numpy']:.2f})")
+    print(
+        f"targets: fused <= 1.5x torch (got {torch_ratio}), "
+        f"<= 1.3x numpy floor (got {fused / t['numpy']:.2f})"
+    )
 
 
 if __name__ == "__main__":

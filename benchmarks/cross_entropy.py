@@ -6,6 +6,7 @@ path (tracemalloc) relative to the logits' bytes.
 Targets: fused <= 1.1x floor; fused >= 3x faster than unfused; peak extra <= 3x logits.
 Run: python benchmarks/cross_entropy.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
+
 from __future__ import annotations
 
 import tracemalloc
@@ -34,6 +35,7 @@ def numpy_impl(logits, target):
         grad = p / N
         grad[rows, target] -= 1.0 / N
         return loss, grad
+
     return run
 
 
@@ -47,7 +49,9 @@ def tinygrad_impl(fused: bool):
         def run():
             loss = F.cross_entropy(x, target, fused=fused)
             return loss, grad(loss, x)[0]
+
         return run
+
     return make
 
 
@@ -60,11 +64,16 @@ def torch_impl(logits, target):
     def run():
         loss = torch.nn.functional.cross_entropy(x, t)
         return loss, torch.autograd.grad(loss, x)[0]
+
     return run
 
 
-IMPLS = {"numpy": numpy_impl, "fused": tinygrad_impl(True), "unfused": tinygrad_impl(False),
-         "torch": torch_impl}
+IMPLS = {
+    "numpy": numpy_impl,
+    "fused": tinygrad_impl(True),
+    "unfused": tinygrad_impl(False),
+    "torch": torch_impl,
+}
 
 
 def run(impl: str, params: dict) -> dict:

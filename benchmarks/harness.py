@@ -2,6 +2,7 @@
 BLAS threads and torch's in one process distort each other); the implementations
 alternate over several rounds and each keeps its best time (on a shared VM the noise
 only ever adds time); results are printed as ratios measured side by side in one run."""
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,12 @@ def parse_args(doc: str | None, argv: list[str] | None = None) -> argparse.Names
     JSON` with which `measure` starts a worker process."""
     global _threads
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=_positive_int, default=1,
-                        help="BLAS/torch threads per implementation process (default: 1)")
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=1,
+        help="BLAS/torch threads per implementation process (default: 1)",
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # one measurement, as JSON
     parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -94,8 +99,13 @@ def measure(script: str, impl: str, params: dict) -> dict:
     """Run `script --worker impl` in a fresh interpreter (with `threads()` BLAS/torch
     threads) and return its JSON result."""
     env = dict(os.environ, **{name: str(threads()) for name in THREAD_VARIABLES})
-    done = subprocess.run([sys.executable, script, "--worker", impl, "--params", json.dumps(params)],
-                          capture_output=True, text=True, check=False, env=env)
+    done = subprocess.run(
+        [sys.executable, script, "--worker", impl, "--params", json.dumps(params)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{impl} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,6 +7,7 @@ twin's before timing.
 
 Run: python benchmarks/layer_norm.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,6 +28,7 @@ def data(shape):
 
 def numpy_impl(x, weight, bias, dout):
     """The floor: forward and the closed-form backward by hand."""
+
     def run():
         mean = x.mean(axis=-1, keepdims=True)
         xc = x - mean
@@ -39,6 +41,7 @@ def numpy_impl(x, weight, bias, dout):
         g = dout * weight
         dx = rstd * (g - g.mean(axis=-1, keepdims=True) - xhat * np.mean(g * xhat, axis=-1, keepdims=True))
         return [out, dx, dw, db]
+
     return run
 
 
@@ -53,7 +56,9 @@ def tinygrad_impl(fused: bool):
             out = F.layer_norm(xt, x.shape[-1:], wt, bt, EPS, fused=fused)
             grads = grad(out, [xt, wt, bt], dout)
             return [out.data] + [t.data for t in grads]
+
         return run
+
     return make
 
 
@@ -67,11 +72,16 @@ def torch_impl(x, weight, bias, dout):
         out = torch.nn.functional.layer_norm(xt, x.shape[-1:], wt, bt, EPS)
         grads = torch.autograd.grad(out, [xt, wt, bt], g)
         return [out.detach().numpy()] + [t.numpy() for t in grads]
+
     return run
 
 
-IMPLS = {"numpy": numpy_impl, "fused": tinygrad_impl(True), "composed": tinygrad_impl(False),
-         "torch": torch_impl}
+IMPLS = {
+    "numpy": numpy_impl,
+    "fused": tinygrad_impl(True),
+    "composed": tinygrad_impl(False),
+    "torch": torch_impl,
+}
 
 
 def run(impl: str, params: dict) -> dict:
@@ -97,13 +107,35 @@ def main() -> None:
         best = measure_rounds(__file__, impls, {"shape": shape}, rounds=2)
         t = {impl: r["seconds"] for impl, r in best.items()}
         fused = t["fused"]
-        rows.append([str(shape), t["numpy"] * 1e3, fused * 1e3, fused / t["numpy"], t["composed"] / fused,
-                     fused / t["torch"] if "torch" in t else "n/a",
-                     t["composed"] / t["torch"] if "torch" in t else "n/a"])
-    print(f"layer_norm forward + backward over the last axis, float32, {threads()} BLAS/torch thread(s) "
-          f"per process")
-    print(table(["shape", "numpy ms", "fused ms", "x numpy floor", "composed / fused", "fused x torch",
-                 "composed x torch"], rows))
+        rows.append(
+            [
+                str(shape),
+                t["numpy"] * 1e3,
+                fused * 1e3,
+                fused / t["numpy"],
+                t["composed"] / fused,
+                fused / t["torch"] if "torch" in t else "n/a",
+                t["composed"] / t["torch"] if "torch" in t else "n/a",
+            ]
+        )
+    print(
+        f"layer_norm forward + backward over the last axis, float32, {threads()} BLAS/torch thread(s) "
+        f"per process"
+    )
+    print(
+        table(
+            [
+                "shape",
+                "numpy ms",
+                "fused ms",
+                "x numpy floor",
+                "composed / fused",
+                "fused x torch",
+                "composed x torch",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Targets: (32, 64, 64, 10): <= 0.5x PyTorch, <= 2.5x floor; (128, 784, 256, 10):
 <= 1.0x PyTorch, <= 1.2x floor; nn/optim step <= 1.1x the raw-Tensor step.
 Run: python benchmarks/mlp_step.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,6 +43,7 @@ def numpy_step(x, y, w1, b1, w2, b2):
         dw1, db1 = x.T @ da, da.sum(axis=0)
         for param, g in ((w1, dw1), (b1, db1), (w2, dw2), (b2, db2)):
             param -= LR * g
+
     return step
 
 
@@ -59,6 +61,7 @@ def tinygrad_step(x, y, w1, b1, w2, b2):
         for p in params:
             p.data -= LR * p.grad.data
             p.grad = None
+
     return step
 
 
@@ -76,6 +79,7 @@ def tinygrad_nn_step(x, y, w1, b1, w2, b2):
         optimizer.zero_grad()
         F.softmax_cross_entropy(model(xt), y).backward()
         optimizer.step()
+
     return step
 
 
@@ -93,11 +97,16 @@ def torch_step(x, y, w1, b1, w2, b2):
             for p in params:
                 p -= LR * p.grad
                 p.grad = None
+
     return step
 
 
-IMPLS = {"numpy": numpy_step, "tinygrad_ce": tinygrad_step, "tinygrad_ce nn": tinygrad_nn_step,
-         "torch": torch_step}
+IMPLS = {
+    "numpy": numpy_step,
+    "tinygrad_ce": tinygrad_step,
+    "tinygrad_ce nn": tinygrad_nn_step,
+    "torch": torch_step,
+}
 
 
 def run(impl: str, params: dict) -> dict:
@@ -111,14 +120,25 @@ def main() -> None:
     for size in SIZES:
         t = {impl: r["seconds"] for impl, r in measure_rounds(__file__, impls, {"size": size}).items()}
         ours = t["tinygrad_ce"]
-        rows.append([str(size), t["numpy"] * 1e6, ours * 1e6,
-                     ours / t["numpy"], ours / t["torch"] if "torch" in t else "n/a",
-                     t["tinygrad_ce nn"] / ours if "tinygrad_ce nn" in t else "n/a"])
+        rows.append(
+            [
+                str(size),
+                t["numpy"] * 1e6,
+                ours * 1e6,
+                ours / t["numpy"],
+                ours / t["torch"] if "torch" in t else "n/a",
+                t["tinygrad_ce nn"] / ours if "tinygrad_ce nn" in t else "n/a",
+            ]
+        )
     print(f"one SGD step of a 2-layer MLP, float32, {threads()} BLAS/torch thread(s) per process")
-    print(table(["(batch, in, hidden, out)", "numpy us", "tinygrad_ce us", "x floor", "x torch",
-                 "nn/raw"], rows))
-    print("targets: small <= 2.5x floor and <= 0.5x torch; large <= 1.2x floor and <= 1.0x torch; "
-          "nn/raw <= 1.1")
+    print(
+        table(
+            ["(batch, in, hidden, out)", "numpy us", "tinygrad_ce us", "x floor", "x torch", "nn/raw"], rows
+        )
+    )
+    print(
+        "targets: small <= 2.5x floor and <= 0.5x torch; large <= 1.2x floor and <= 1.0x torch; nn/raw <= 1.1"
+    )
 
 
 if __name__ == "__main__":

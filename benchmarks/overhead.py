@@ -6,6 +6,7 @@ accumulate many gradients. Compared with PyTorch CPU eager in its own process.
 Targets: <= 2.5 us per op at 1000 ops; a 50,000-op chain no slower than PyTorch.
 Run: python benchmarks/overhead.py [--threads N]  (BLAS/torch threads per process; default 1)
 """
+
 from __future__ import annotations
 
 import gc
@@ -62,8 +63,14 @@ def main() -> None:
         results = measure_rounds(__file__, impls, {"n_ops": n_ops, "repeats": repeats})
         t = {impl: r["seconds"] for impl, r in results.items()}
         ours = t["tinygrad_ce"]
-        rows.append([n_ops, ours * 1e6 / n_ops, t["torch"] * 1e6 / n_ops if "torch" in t else "n/a",
-                     ours / t["torch"] if "torch" in t else "n/a"])
+        rows.append(
+            [
+                n_ops,
+                ours * 1e6 / n_ops,
+                t["torch"] * 1e6 / n_ops if "torch" in t else "n/a",
+                ours / t["torch"] if "torch" in t else "n/a",
+            ]
+        )
     print("forward + backward of an op chain on (16, 16) float32, gc on")
     print(table(["ops", "tinygrad_ce us/op", "torch us/op", "x torch"], rows))
     print("targets: <= 2.5 us/op at 1000 ops; 50,000 ops no slower than torch (x torch <= 1)")

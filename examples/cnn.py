@@ -6,6 +6,7 @@ convolutions are the fused im2col op; `fused=False` would run the composed twin.
 
     python examples/cnn.py                  # needs scikit-learn
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,9 +21,14 @@ from tinygrad_ce.training import evaluate, fit
 def lenet(seed: int = 0) -> nn.Sequential:
     """The network: (N, 1, 8, 8) images -> (N, 10) logits."""
     return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1, rng=seed), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1, rng=seed + 1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 2 * 2, 10, rng=seed + 2),
+        nn.Conv2d(1, 8, 3, padding=1, rng=seed),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, rng=seed + 1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 2 * 2, 10, rng=seed + 2),
     )
 
 

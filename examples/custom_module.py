@@ -10,6 +10,7 @@ two machines: try `momentum=0.9` to see it.)
 
     python examples/custom_module.py
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -75,8 +76,10 @@ def main(epochs: int = 30, seed: int = 0) -> dict[str, float]:
     difference = max(float(np.abs(a - b).max()) for a, b in zip(fused_path, unfused_path))
     scale = max(float(np.abs(a).max()) for a in fused_path)
     print(f"training accuracy: fused {fused_accuracy:.2%}, unfused {unfused_accuracy:.2%}")
-    print(f"parameter trajectories over {len(fused_path)} steps are identical to float rounding: "
-          f"max |fused - unfused| = {difference:.3g} (largest parameter {scale:.3g})")
+    print(
+        f"parameter trajectories over {len(fused_path)} steps are identical to float rounding: "
+        f"max |fused - unfused| = {difference:.3g} (largest parameter {scale:.3g})"
+    )
     return {
         "max_difference": difference,
         "fused_accuracy": fused_accuracy,

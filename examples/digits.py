@@ -4,6 +4,7 @@ data. Needs scikit-learn (`pip install scikit-learn`); without it, it says so an
 
     python examples/digits.py
 """
+
 from __future__ import annotations
 
 import tinygrad_ce.functional as F
@@ -25,11 +26,21 @@ def main(epochs: int = 20, seed: int = 0, progress: bool = True) -> float | None
     optimizer = optim.Adam(model.parameters(), lr=0.005)
     scheduler = optim.CosineAnnealingLR(optimizer, T_max=epochs)
     loader = DataLoader((X_train, y_train), batch_size=32, shuffle=True, seed=seed)
-    fit(model, F.cross_entropy, optimizer, loader, epochs, val_loader=(X_test, y_test),
-        progress=progress, scheduler=scheduler)
+    fit(
+        model,
+        F.cross_entropy,
+        optimizer,
+        loader,
+        epochs,
+        val_loader=(X_test, y_test),
+        progress=progress,
+        scheduler=scheduler,
+    )
     result = evaluate(model, (X_test, y_test), F.cross_entropy)
-    print(f"{len(X_train)} training / {len(X_test)} test images: test accuracy {result.accuracy:.2%}, "
-          f"test loss {result.loss:.4f}")
+    print(
+        f"{len(X_train)} training / {len(X_test)} test images: test accuracy {result.accuracy:.2%}, "
+        f"test loss {result.loss:.4f}"
+    )
     return result.accuracy
 
 

@@ -7,6 +7,7 @@ with Python) written one after another, "." between them. Prints the loss and sa
 
     python examples/gpt.py                  # ~600 steps, under a minute
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -75,7 +76,7 @@ def sample(model: TinyGPT, length: int = 60, seed: int = 0) -> str:
     model.eval()
     with no_grad():
         for _ in range(length):
-            context = np.array([idx[-model.block:]])
+            context = np.array([idx[-model.block :]])
             p = F.softmax(model(context)[0, -1], axis=-1).data.astype(np.float64)
             idx.append(int(rng.choice(len(CHARS), p=p / p.sum())))
     model.train()
@@ -94,8 +95,8 @@ def main(steps: int = 600, batch: int = 32, seed: int = 0, verbose: bool = True)
     losses = []
     for step in range(steps):
         starts = rng.integers(0, len(data) - model.block - 1, batch)
-        x = np.stack([data[s:s + model.block] for s in starts])
-        y = np.stack([data[s + 1:s + model.block + 1] for s in starts])
+        x = np.stack([data[s : s + model.block] for s in starts])
+        y = np.stack([data[s + 1 : s + model.block + 1] for s in starts])
         loss = F.cross_entropy(model(x), y)
         optimizer.zero_grad()
         loss.backward()
@@ -103,8 +104,11 @@ def main(steps: int = 600, batch: int = 32, seed: int = 0, verbose: bool = True)
         losses.append(loss.item())
         if verbose and (step + 1) % 100 == 0:
             print(f"step {step + 1}: loss {np.mean(losses[-100:]):.3f}")
-    result = {"first_loss": float(np.mean(losses[:20])), "last_loss": float(np.mean(losses[-20:])),
-              "sample": sample(model, seed=seed)}
+    result = {
+        "first_loss": float(np.mean(losses[:20])),
+        "last_loss": float(np.mean(losses[-20:])),
+        "sample": sample(model, seed=seed),
+    }
     if verbose:
         print("sample:", result["sample"].replace(".", " "))
     return result

@@ -8,6 +8,7 @@ samples new words.
 
     python examples/makemore.py            # ~2,000 steps, a few seconds
 """
+
 from __future__ import annotations
 
 import builtins
@@ -105,13 +106,19 @@ def main(steps: int = 2000, batch: int = 32, lr: float = 0.1, seed: int = 0, ver
     with no_grad():
         final = F.cross_entropy(model(X), Y).item()
     model.train()
-    result = {"words": len(set(words())), "examples": len(X), "loss": final,
-              "logit_gradient_difference": logit_gradient_difference(model, X[:256], Y[:256]),
-              "samples": sample(model, 8, seed)}
+    result = {
+        "words": len(set(words())),
+        "examples": len(X),
+        "loss": final,
+        "logit_gradient_difference": logit_gradient_difference(model, X[:256], Y[:256]),
+        "samples": sample(model, 8, seed),
+    }
     if verbose:
-        print(f"{result['words']} words, {result['examples']} examples; loss {final:.3f} "
-              f"(uniform: {np.log(len(CHARS)):.3f}); manual vs engine logit gradient: "
-              f"{result['logit_gradient_difference']:.1e}")
+        print(
+            f"{result['words']} words, {result['examples']} examples; loss {final:.3f} "
+            f"(uniform: {np.log(len(CHARS)):.3f}); manual vs engine logit gradient: "
+            f"{result['logit_gradient_difference']:.1e}"
+        )
         print("samples:", " ".join(result["samples"]))
     return result
 

@@ -6,6 +6,7 @@ learns the two moons with the binary cross-entropy on logits.
 
     python examples/neuron.py [--draw]
 """
+
 from __future__ import annotations
 
 import sys
@@ -42,8 +43,14 @@ def moons_mlp(epochs: int = 60, seed: int = 0) -> float:
     def loss_fn(logits: Tensor, target: np.ndarray) -> Tensor:
         return F.binary_cross_entropy_with_logits(logits[:, 0], target.astype(logits.dtype))
 
-    fit(model, loss_fn, optimizer, DataLoader((X, y), batch_size=50, shuffle=True, seed=seed), epochs,
-        progress=False)
+    fit(
+        model,
+        loss_fn,
+        optimizer,
+        DataLoader((X, y), batch_size=50, shuffle=True, seed=seed),
+        epochs,
+        progress=False,
+    )
     predicted = model(Tensor(X)).data[:, 0] > 0
     return float((predicted == (y == 1)).mean())
 

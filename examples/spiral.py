@@ -3,6 +3,7 @@ hidden ReLU units, 3 logits. Reaches >= 97% training accuracy in a few seconds.
 
     python examples/spiral.py
 """
+
 from __future__ import annotations
 
 import tinygrad_ce.functional as F

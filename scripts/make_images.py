@@ -4,6 +4,7 @@
 
 Everything is seeded, so the pictures only change when the drawing code does.
 """
+
 from __future__ import annotations
 
 import sys
@@ -45,8 +46,10 @@ def main() -> None:
     save(draw_comparison(mlp_logits, target, params=model, rankdir="TB"), "graph-mlp-fused-vs-unfused")
 
     # the graphs that compute d loss / d logits (recorded with create_graph=True)
-    save(draw_comparison(mlp_logits, target, backward=True, params=model, rankdir="TB"),
-         "graph-backward-fused-vs-unfused")
+    save(
+        draw_comparison(mlp_logits, target, backward=True, params=model, rankdir="TB"),
+        "graph-backward-fused-vs-unfused",
+    )
 
     # collapsed scopes: the whole model and the log-softmax as one box each
     unfused = F.cross_entropy(mlp_logits, target, fused=False)
@@ -57,8 +60,11 @@ def main() -> None:
 
     # where the two paths agree and where float rounding shows
     rows = sweep(batch=256, classes=10, seed=0)
-    out = plot_sweep(rows, IMAGES / "compare-sweep.png",
-                     title="fused vs unfused cross-entropy, 256 rows x 10 classes; reference: np.longdouble")
+    out = plot_sweep(
+        rows,
+        IMAGES / "compare-sweep.png",
+        title="fused vs unfused cross-entropy, 256 rows x 10 classes; reference: np.longdouble",
+    )
     print(f"wrote {out.relative_to(ROOT)}")
 
 

@@ -2,6 +2,7 @@
 PyTorch (values and q, k, v gradients), gradchecks to second order, dropout under a seed;
 `nn.MultiheadAttention` against PyTorch's (a state dict loads; same outputs, weights and
 gradients); `compare_fused` on the cross-entropy and on attention."""
+
 from __future__ import annotations
 
 import json
@@ -92,8 +93,9 @@ def test_matches_torch_with_broadcast_batch_and_other_lengths(fused):
     q, k, v = R.normal(size=(3, 7, 4)), R.normal(size=(1, 2, 4)), R.normal(size=(2, 6))  # L > S
     for kwargs in ({}, {"is_causal": True}):
         out, grads = _run([q, k, v], fused, **kwargs)
-        expected, expected_grads = _torch_run([q, np.broadcast_to(k, (3, 2, 4)).copy(),
-                                               np.broadcast_to(v, (3, 2, 6)).copy()], **kwargs)
+        expected, expected_grads = _torch_run(
+            [q, np.broadcast_to(k, (3, 2, 4)).copy(), np.broadcast_to(v, (3, 2, 6)).copy()], **kwargs
+        )
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(grads[0], expected_grads[0], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(grads[1], expected_grads[1].sum(0, keepdims=True), rtol=1e-12, atol=1e-12)
@@ -136,7 +138,7 @@ def test_second_order_of_fused_and_twin_agree():
     for fused in (True, False):
         xs = [Tensor(a, requires_grad=True) for a in arrays]
         gq, gk, gv = grad((SDPA(*xs, is_causal=True, fused=fused) ** 2).sum(), xs, create_graph=True)
-        results.append([g.data for g in grad((gq ** 2).sum() + (gk * gv.sum()).sum(), xs)])
+        results.append([g.data for g in grad((gq**2).sum() + (gk * gv.sum()).sum(), xs)])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
@@ -279,8 +281,10 @@ def test_multihead_attention_parameters_and_init_as_torch():
     assert np.abs(m.in_proj_weight.data).max() <= math.sqrt(6 / (12 + 36))
     assert np.abs(m.out_proj.weight.data).max() <= 1 / math.sqrt(12)
     assert np.abs(m.in_proj_weight.data).std() > 0.1
-    assert [n for n, _ in nn.MultiheadAttention(4, 2, bias=False).named_parameters()] == \
-        ["in_proj_weight", "out_proj.weight"]
+    assert [n for n, _ in nn.MultiheadAttention(4, 2, bias=False).named_parameters()] == [
+        "in_proj_weight",
+        "out_proj.weight",
+    ]
     with pytest.raises(ValueError, match="divisible"):
         nn.MultiheadAttention(10, 3)
 
@@ -349,6 +353,7 @@ def test_compare_fused_attention_and_its_report():
     data = result.to_dict()
     assert json.loads(json.dumps(data)) == data and data["worst_grad"] == result.worst_grad
     import tinygrad_ce.compare
+
     assert tinygrad_ce.compare.compare_fused is compare_fused
     with pytest.raises(TypeError, match="fused="):
         compare_fused(SDPA, q, k, v, fused=True)

@@ -2,6 +2,7 @@
 the option, exit status 2, no traceback; Ctrl-C and SIGTERM save the last completed
 epoch (exit 130 and 143); `fit` names a bad argument itself; help texts are whole
 sentences; the benchmark scripts parse their arguments before doing any work."""
+
 from __future__ import annotations
 
 import itertools
@@ -115,9 +116,14 @@ def test_bad_arguments_are_one_line_naming_the_option_exit_2(tmp_path, monkeypat
 
 
 def test_a_bad_argument_in_a_subprocess_is_one_line_exit_2(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "tinygrad_ce", "train", "--hidden", "100000,100000"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "tinygrad_ce", "train", "--hidden", "100000,100000"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "argument --hidden" in done.stderr
 
@@ -167,8 +173,23 @@ def test_the_largest_seed_trains_and_saves(tmp_path):
 
 
 def test_scientific_notation_counts_are_whole_numbers(tmp_path):
-    assert main(["train", "--samples", "2e1", "--hidden", "8", "--epochs", "1e0", "--quiet",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--samples",
+                "2e1",
+                "--hidden",
+                "8",
+                "--epochs",
+                "1e0",
+                "--quiet",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
 
 
 def test_graph_out_directory_writes_inside_it(tmp_path, capsys):
@@ -249,7 +270,10 @@ def test_interrupt_in_the_first_epoch_saves_nothing(tmp_path, monkeypatch, capsy
 def test_sigterm_to_a_real_process(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "tinygrad_ce", "train", "--epochs", "100000", "--hidden", "8", "--out", "run"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
@@ -275,27 +299,46 @@ def fit_parts():
     return model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), DataLoader((X, y), 8), X, y
 
 
-@pytest.mark.parametrize("name, value, error, message", [
-    ("model", None, TypeError, "fit: model must be a Module (callable, with parameters() and train()), got"),
-    ("model", "mlp", TypeError, "fit: model must be a Module"),
-    ("loss_fn", "cross_entropy", TypeError, "fit: loss_fn must be callable as loss_fn(logits, y), got str"),
-    ("optimizer", 0.1, TypeError, "fit: optimizer must be an Optimizer (with zero_grad(), step() and lr)"),
-    ("train_loader", None, TypeError, "fit: train_loader must be a loader of (X, y) batches"),
-    ("train_loader", 5, TypeError, "got int 5"),
-    ("train_loader", iter([]), ValueError, "fit: train_loader is a one-shot iterator"),
-    ("val_loader", 3.0, TypeError, "fit: val_loader must be a loader"),
-    ("epochs", 0, ValueError, "fit: epochs must be a positive integer, got 0"),
-    ("epochs", 2.5, TypeError, "fit: epochs must be a positive integer, got float 2.5"),
-    ("epochs", True, TypeError, "fit: epochs must be a positive integer, got bool True"),
-    ("epochs", "3", TypeError, "got str '3'"),
-    ("scheduler", 1, TypeError, "fit: scheduler must be an LRScheduler"),
-    ("callback", "print", TypeError, "fit: callback must be callable"),
-    ("log_every", 0, ValueError, "fit: log_every must be a positive integer, got 0"),
-])
+@pytest.mark.parametrize(
+    "name, value, error, message",
+    [
+        (
+            "model",
+            None,
+            TypeError,
+            "fit: model must be a Module (callable, with parameters() and train()), got",
+        ),
+        ("model", "mlp", TypeError, "fit: model must be a Module"),
+        (
+            "loss_fn",
+            "cross_entropy",
+            TypeError,
+            "fit: loss_fn must be callable as loss_fn(logits, y), got str",
+        ),
+        (
+            "optimizer",
+            0.1,
+            TypeError,
+            "fit: optimizer must be an Optimizer (with zero_grad(), step() and lr)",
+        ),
+        ("train_loader", None, TypeError, "fit: train_loader must be a loader of (X, y) batches"),
+        ("train_loader", 5, TypeError, "got int 5"),
+        ("train_loader", iter([]), ValueError, "fit: train_loader is a one-shot iterator"),
+        ("val_loader", 3.0, TypeError, "fit: val_loader must be a loader"),
+        ("epochs", 0, ValueError, "fit: epochs must be a positive integer, got 0"),
+        ("epochs", 2.5, TypeError, "fit: epochs must be a positive integer, got float 2.5"),
+        ("epochs", True, TypeError, "fit: epochs must be a positive integer, got bool True"),
+        ("epochs", "3", TypeError, "got str '3'"),
+        ("scheduler", 1, TypeError, "fit: scheduler must be an LRScheduler"),
+        ("callback", "print", TypeError, "fit: callback must be callable"),
+        ("log_every", 0, ValueError, "fit: log_every must be a positive integer, got 0"),
+    ],
+)
 def test_fit_names_a_bad_argument_and_its_value(name, value, error, message):
     model, loss_fn, opt, loader, _, _ = fit_parts()
-    arguments = dict(model=model, loss_fn=loss_fn, optimizer=opt, train_loader=loader, epochs=2,
-                     progress=False)
+    arguments = dict(
+        model=model, loss_fn=loss_fn, optimizer=opt, train_loader=loader, epochs=2, progress=False
+    )
     before = model.state_dict()
     with pytest.raises(error) as info:
         fit(**{**arguments, name: value})
@@ -328,26 +371,43 @@ def test_fit_returns_the_completed_epochs_on_keyboard_interrupt():
     history = fit(model, loss_fn, opt, loader, 5, val_loader=(X, y), progress=False)
     assert history.interrupted and len(history) == 1
     assert {k: len(v) for k, v in history.to_dict().items()} == {
-        "train_loss": 1, "train_accuracy": 1, "val_loss": 1, "val_accuracy": 1, "lr": 1}
+        "train_loss": 1,
+        "train_accuracy": 1,
+        "val_loss": 1,
+        "val_accuracy": 1,
+        "lr": 1,
+    }
 
 
 # ----------------------------------------------------------------------------- benchmarks
 @pytest.mark.parametrize("script", ["cross_entropy.py", "mlp_step.py", "overhead.py"])
 def test_benchmark_help_prints_usage_without_running(script):
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--help"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and done.stdout.startswith(f"usage: {script}") and "--threads" in done.stdout
     assert "--worker" not in done.stdout and time.perf_counter() - started < 20
-    bad = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--threads", "0"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--threads", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "argument --threads" in bad.stderr
 
 
 def test_benchmark_worker_mode_still_measures():
     script = str(ROOT / "benchmarks" / "overhead.py")
     params = json.dumps({"n_ops": 50, "repeats": 1})
-    done = subprocess.run([sys.executable, script, "--worker", "tinygrad_ce", "--params", params],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, script, "--worker", "tinygrad_ce", "--params", params],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["seconds"] > 0

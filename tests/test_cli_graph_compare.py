@@ -1,5 +1,6 @@
 """`tinygrad-ce graph` and `tinygrad-ce compare` as a user runs them: exit codes, output
 files, one-line errors on stderr."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,14 @@ def run_cli(*args: str, path: str | None = None, cwd: Path | None = None) -> sub
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "tinygrad_ce", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd or ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_ce", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or ROOT,
+        timeout=120,
+    )
 
 
 @pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
@@ -41,8 +48,9 @@ def test_graph_backward_dot_without_graphviz(tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
     out = tmp_path / "back.dot"
-    done = run_cli("graph", "--loss", "unfused", "--backward", "--format", "dot", "--out", str(out),
-                   path=str(empty))
+    done = run_cli(
+        "graph", "--loss", "unfused", "--backward", "--format", "dot", "--out", str(out), path=str(empty)
+    )
     assert done.returncode == 0, done.stderr
     source = out.read_text()
     assert "<B>grad 0.weight</B>" in source and "<B>grad loss</B>" in source and "scatter_add" in source
@@ -75,8 +83,26 @@ def test_graph_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], tmp_path
 
 def test_graph_in_process_collapsed_tb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "g.dot"
-    assert main(["graph", "--loss", "unfused", "--collapse", "--rankdir", "TB", "--no-values",
-                 "--out", str(out), "--sizes", "3,4,2", "--batch", "2"]) == 0
+    assert (
+        main(
+            [
+                "graph",
+                "--loss",
+                "unfused",
+                "--collapse",
+                "--rankdir",
+                "TB",
+                "--no-values",
+                "--out",
+                str(out),
+                "--sizes",
+                "3,4,2",
+                "--batch",
+                "2",
+            ]
+        )
+        == 0
+    )
     source = out.read_text()
     assert "rankdir=TB" in source and "<B>MLP</B>" in source and "<B>cross_entropy</B>" in source
     assert "min " not in source  # --no-values
@@ -87,16 +113,28 @@ def test_compare_json_has_every_field() -> None:
     done = run_cli("compare", "--batch", "64", "--classes", "10", "--json", "--repeats", "2")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert set(result) == {"shape", "dtype", "options", "repeats", "fused", "unfused", "loss_difference",
-                           "grad_difference"}
+    assert set(result) == {
+        "shape",
+        "dtype",
+        "options",
+        "repeats",
+        "fused",
+        "unfused",
+        "loss_difference",
+        "grad_difference",
+    }
     assert result["shape"] == [64, 10] and result["fused"]["ops"] == 1 and result["unfused"]["ops"] > 5
     assert result["fused"]["loss"] == pytest.approx(result["unfused"]["loss"], rel=1e-6)
 
 
 def test_compare_table_with_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     options = ["--label-smoothing", "0.1", "--weights", "random", "--ignore-index", "3", "--scale", "1000"]
-    assert main(["compare", "--batch", "128", "--classes", "12", "--dtype", "float64", "--repeats", "1",
-                 *options]) == 0
+    assert (
+        main(
+            ["compare", "--batch", "128", "--classes", "12", "--dtype", "float64", "--repeats", "1", *options]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "logits (128, 12) float64" in out and "ignore_index=3" in out and "weight=given" in out
     grad_line = next(line for line in out.splitlines() if line.startswith("gradient difference"))

@@ -1,5 +1,6 @@
 """`tinygrad-ce train` and `tinygrad-ce demo`: files written, accuracies printed, and
 bad arguments or unreadable files ending with one stderr line and exit status 2."""
+
 from __future__ import annotations
 
 import gzip
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from tinygrad_ce.cli import main
-from tinygrad_ce.cli.training_run import model_from_checkpoint
+from tinygrad_ce.cli.models import model_from_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 try:
@@ -27,13 +28,20 @@ except ImportError:
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "tinygrad_ce", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_ce", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_train_writes_checkpoint_history_and_plots(tmp_path):
-    result = cli("train", "--dataset", "spiral", "--epochs", "3", "--hidden", "8", "--out", "run",
-                 cwd=tmp_path)
+    result = cli(
+        "train", "--dataset", "spiral", "--epochs", "3", "--hidden", "8", "--out", "run", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "final train accuracy" in result.stdout and "validation accuracy" in result.stdout
     epoch_lines = [line for line in result.stdout.splitlines() if line.startswith("epoch")]
@@ -60,10 +68,24 @@ def test_demo_trains_on_the_spiral_and_compares_gradients(tmp_path):
     assert {"checkpoint.npz", "history.json", "history.csv"} <= set(os.listdir(tmp_path / "tinygrad-ce-demo"))
 
 
-@pytest.mark.parametrize("args", [
-    ["--dataset", "moons", "--optimizer", "sgd", "--loss", "mse", "--hidden", "6,6", "--activation", "tanh"],
-    ["--dataset", "blobs", "--loss", "unfused", "--classes", "4", "--hidden", "none", "--lr", "0.05"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "--dataset",
+            "moons",
+            "--optimizer",
+            "sgd",
+            "--loss",
+            "mse",
+            "--hidden",
+            "6,6",
+            "--activation",
+            "tanh",
+        ],
+        ["--dataset", "blobs", "--loss", "unfused", "--classes", "4", "--hidden", "none", "--lr", "0.05"],
+    ],
+)
 def test_train_options_in_process(tmp_path, capsys, args):
     assert main(["train", *args, "--epochs", "2", "--quiet", "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
@@ -100,8 +122,20 @@ def test_train_on_digits(tmp_path, capsys):
 
 def test_train_cnn_on_digits_and_rebuild_it_from_the_checkpoint(tmp_path, capsys):
     pytest.importorskip("sklearn")
-    args = ["train", "--dataset", "digits", "--model", "cnn", "--activation", "tanh", "--epochs", "1",
-            "--quiet", "--out", str(tmp_path)]
+    args = [
+        "train",
+        "--dataset",
+        "digits",
+        "--model",
+        "cnn",
+        "--activation",
+        "tanh",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "10 classes; CNN (conv 8, conv 16, linear 10) (1,898 parameters)" in out
@@ -116,8 +150,20 @@ def test_train_cnn_on_digits_and_rebuild_it_from_the_checkpoint(tmp_path, capsys
 
 def test_train_cnn_on_mnist_has_two_conv_stages_then_a_linear_layer(tmp_path, capsys):
     write_mnist(tmp_path)
-    args = ["train", "--dataset", "mnist", "--data-dir", str(tmp_path), "--model", "cnn", "--quiet",
-            "--epochs", "1", "--out", str(tmp_path / "out")]
+    args = [
+        "train",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        str(tmp_path),
+        "--model",
+        "cnn",
+        "--quiet",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert main(args) == 0
     assert "12 training / 6 validation samples, 10 classes; CNN" in capsys.readouterr().out
     model, _ = model_from_checkpoint(str(tmp_path / "out" / "checkpoint.npz"))
@@ -126,24 +172,37 @@ def test_train_cnn_on_mnist_has_two_conv_stages_then_a_linear_layer(tmp_path, ca
     assert "--batch-size 100000 x the CNN's widest activation" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--hidden", "64,x"], "expected comma-separated layer sizes like 64,64, got '64,x'"),
-    (["--epochs", "0"], "argument --epochs: expected a positive integer <= 100,000, got '0'"),
-    (["--lr", "-1"], "argument --lr: expected a number > 0, got '-1'"),
-    (["--dataset", "cifar"], "invalid choice: 'cifar'"),
-    (["--model", "rnn"], "invalid choice: 'rnn'"),
-    (["--model", "cnn"], "--model cnn needs images (--dataset digits or mnist), not the 2-D points of"),
-    (["--dataset", "moons", "--model", "cnn"], "--model cnn needs images"),
-    (["--dataset", "digits", "--model", "cnn", "--hidden", "8"], "--hidden applies only to --model mlp"),
-    (["--dataset", "mnist"], "--dataset mnist needs --data-dir DIR"),
-    (["--dataset", "mnist", "--data-dir", "nowhere"], "nowhere is not a directory"),
-    (["--dataset", "mnist", "--data-dir", "."], "no train-images-idx3-ubyte or train-images-idx3-ubyte.gz"),
-    (["--dataset", "mnist", "--data-dir", "bad"], "train-images-idx3-ubyte is not an IDX file (bad magic"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--hidden", "64,x"], "expected comma-separated layer sizes like 64,64, got '64,x'"),
+        (["--epochs", "0"], "argument --epochs: expected a positive integer <= 100,000, got '0'"),
+        (["--lr", "-1"], "argument --lr: expected a number > 0, got '-1'"),
+        (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+        (["--model", "rnn"], "invalid choice: 'rnn'"),
+        (["--model", "cnn"], "--model cnn needs images (--dataset digits or mnist), not the 2-D points of"),
+        (["--dataset", "moons", "--model", "cnn"], "--model cnn needs images"),
+        (["--dataset", "digits", "--model", "cnn", "--hidden", "8"], "--hidden applies only to --model mlp"),
+        (["--dataset", "mnist"], "--dataset mnist needs --data-dir DIR"),
+        (["--dataset", "mnist", "--data-dir", "nowhere"], "nowhere is not a directory"),
+        (
+            ["--dataset", "mnist", "--data-dir", "."],
+            "no train-images-idx3-ubyte or train-images-idx3-ubyte.gz",
+        ),
+        (
+            ["--dataset", "mnist", "--data-dir", "bad"],
+            "train-images-idx3-ubyte is not an IDX file (bad magic",
+        ),
+    ],
+)
 def test_bad_arguments_and_unreadable_files_exit_2_with_one_line(tmp_path, args, message):
     (tmp_path / "bad").mkdir()
-    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte"):
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
         (tmp_path / "bad" / name).write_bytes(b"not an idx file")
     result = cli("train", *args, cwd=tmp_path)
     assert result.returncode == 2

@@ -1,5 +1,6 @@
 """The fused-vs-unfused comparison (`tinygrad_ce.lab.compare`): its numbers agree with a direct
 computation, its dict has every field and is strict JSON, and the sweep and its plot."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,13 +39,16 @@ def field_names(cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(cls)}
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    {"label_smoothing": 0.1},
-    {"weight": np.array([0.5, 1.0, 2.0, 1.5]), "ignore_index": 2},
-    {"reduction": "sum"},
-    {"reduction": "none"},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"label_smoothing": 0.1},
+        {"weight": np.array([0.5, 1.0, 2.0, 1.5]), "ignore_index": 2},
+        {"reduction": "sum"},
+        {"reduction": "none"},
+    ],
+)
 def test_comparison_agrees_with_direct_computation(rng: np.random.Generator, options: dict) -> None:
     logits = rng.normal(size=(6, 4)) * 3
     target = np.array([0, 1, 2, 3, 2, 1])
@@ -78,8 +82,13 @@ def test_difference_of_known_arrays() -> None:
 
 
 def test_to_dict_has_every_field_and_is_strict_json(rng: np.random.Generator) -> None:
-    result = compare_cross_entropy(rng.normal(size=(5, 3)).astype(np.float32), np.array([0, 1, 2, 0, 1]),
-                                   repeats=1, label_smoothing=0.2, weight=np.ones(3))
+    result = compare_cross_entropy(
+        rng.normal(size=(5, 3)).astype(np.float32),
+        np.array([0, 1, 2, 0, 1]),
+        repeats=1,
+        label_smoothing=0.2,
+        weight=np.ones(3),
+    )
     as_dict = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert set(as_dict) == field_names(CrossEntropyComparison)
     for side in ("fused", "unfused"):
@@ -153,8 +162,12 @@ def test_make_logits_rows_span_the_gap(rng: np.random.Generator) -> None:
 
 def test_sweep_rows_and_table() -> None:
     rows = sweep(scales=(1, 1000), dtypes=(np.float32, np.float64), batch=16, classes=5)
-    assert [(r.scale, r.dtype) for r in rows] == [(1, "float32"), (1000, "float32"), (1, "float64"),
-                                                   (1000, "float64")]
+    assert [(r.scale, r.dtype) for r in rows] == [
+        (1, "float32"),
+        (1000, "float32"),
+        (1, "float64"),
+        (1000, "float64"),
+    ]
     for r in rows:
         assert r.finite
         tolerance = 1e-6 if r.dtype == "float32" else 1e-14

@@ -2,6 +2,7 @@
 finite differences (float64) and against PyTorch (values and gradients of x, weight and
 bias); conv1d, conv_transpose2d and the pools against PyTorch; the layers' parameter
 shapes, initialisation and PyTorch state dicts."""
+
 import math
 
 import numpy as np
@@ -18,8 +19,15 @@ R = np.random.default_rng(11)
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note on even kernels
 
 # (stride, padding, dilation, groups), with weight (6, 6 / groups, 3, 2) on x (2, 6, 9, 8)
-GEOMETRIES = [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 1), ((2, 1), (1, 0), (1, 2), 2), (3, 1, 1, 3),
-              (1, "same", (2, 1), 6), (1, "valid", 1, 2)]
+GEOMETRIES = [
+    (1, 0, 1, 1),
+    (2, 1, 1, 1),
+    (1, 2, 2, 1),
+    ((2, 1), (1, 0), (1, 2), 2),
+    (3, 1, 1, 3),
+    (1, "same", (2, 1), 6),
+    (1, "valid", 1, 2),
+]
 
 
 def _run(fn, arrays, seed_grad=None):
@@ -50,15 +58,21 @@ def _agree(fn, tfn, arrays, rtol=1e-10, atol=1e-10):
 
 
 def _conv_inputs(groups, dtype=np.float64):
-    return [R.normal(size=(2, 6, 9, 8)).astype(dtype), R.normal(size=(6, 6 // groups, 3, 2)).astype(dtype),
-            R.normal(size=6).astype(dtype)]
+    return [
+        R.normal(size=(2, 6, 9, 8)).astype(dtype),
+        R.normal(size=(6, 6 // groups, 3, 2)).astype(dtype),
+        R.normal(size=6).astype(dtype),
+    ]
 
 
 @pytest.mark.parametrize("stride, padding, dilation, groups", GEOMETRIES)
 @pytest.mark.parametrize("fused", [True, False])
 def test_conv2d_matches_torch(stride, padding, dilation, groups, fused):
-    _agree(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups, fused=fused),
-           lambda x, w, b: TF.conv2d(x, w, b, stride, padding, dilation, groups), _conv_inputs(groups))
+    _agree(
+        lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups, fused=fused),
+        lambda x, w, b: TF.conv2d(x, w, b, stride, padding, dilation, groups),
+        _conv_inputs(groups),
+    )
 
 
 @pytest.mark.parametrize("stride, padding, dilation, groups", GEOMETRIES)
@@ -96,44 +110,60 @@ def test_conv2d_second_order_matches_torch():
     """d/dw of |dL/dx|^2: the recorded backward (both paths) against PyTorch's double backward."""
     arrays = _conv_inputs(2)
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    (gx,) = torch.autograd.grad((TF.conv2d(*ts, stride=2, padding=1, groups=2) ** 2).sum(), ts[0],
-                                create_graph=True)
-    ref = torch.autograd.grad((gx ** 2).sum(), ts[1])[0].numpy()
+    (gx,) = torch.autograd.grad(
+        (TF.conv2d(*ts, stride=2, padding=1, groups=2) ** 2).sum(), ts[0], create_graph=True
+    )
+    ref = torch.autograd.grad((gx**2).sum(), ts[1])[0].numpy()
     for fused in (True, False):
         xs = [Tensor(a, requires_grad=True) for a in arrays]
-        (gx,) = grad((F.conv2d(*xs, stride=2, padding=1, groups=2, fused=fused) ** 2).sum(), xs[0],
-                     create_graph=True)
-        (gw,) = grad((gx ** 2).sum(), xs[1])
+        (gx,) = grad(
+            (F.conv2d(*xs, stride=2, padding=1, groups=2, fused=fused) ** 2).sum(), xs[0], create_graph=True
+        )
+        (gw,) = grad((gx**2).sum(), xs[1])
         np.testing.assert_allclose(gw.data, ref, rtol=1e-10, atol=1e-10)
 
 
 def test_conv2d_float32():
     arrays = _conv_inputs(1, np.float32)
-    _agree(lambda x, w, b: F.conv2d(x, w, b, 2, 1), lambda x, w, b: TF.conv2d(x, w, b, 2, 1), arrays,
-           rtol=1e-4, atol=1e-4)
+    _agree(
+        lambda x, w, b: F.conv2d(x, w, b, 2, 1),
+        lambda x, w, b: TF.conv2d(x, w, b, 2, 1),
+        arrays,
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 @pytest.mark.parametrize("stride, padding, dilation, groups", [(1, 0, 1, 1), (2, 1, 2, 2), (1, "same", 1, 1)])
 @pytest.mark.parametrize("fused", [True, False])
 def test_conv1d_matches_torch(stride, padding, dilation, groups, fused):
     arrays = [R.normal(size=(2, 4, 11)), R.normal(size=(6, 4 // groups, 3)), R.normal(size=6)]
-    _agree(lambda x, w, b: F.conv1d(x, w, b, stride, padding, dilation, groups, fused=fused),
-           lambda x, w, b: TF.conv1d(x, w, b, stride, padding, dilation, groups), arrays)
+    _agree(
+        lambda x, w, b: F.conv1d(x, w, b, stride, padding, dilation, groups, fused=fused),
+        lambda x, w, b: TF.conv1d(x, w, b, stride, padding, dilation, groups),
+        arrays,
+    )
 
 
-@pytest.mark.parametrize("stride, padding, output_padding, groups, dilation",
-                         [(1, 0, 0, 1, 1), (2, 1, 1, 1, 1), (3, (1, 2), (2, 0), 3, (1, 2)), (2, 0, 1, 2, 2)])
+@pytest.mark.parametrize(
+    "stride, padding, output_padding, groups, dilation",
+    [(1, 0, 0, 1, 1), (2, 1, 1, 1, 1), (3, (1, 2), (2, 0), 3, (1, 2)), (2, 0, 1, 2, 2)],
+)
 def test_conv_transpose2d_matches_torch(stride, padding, output_padding, groups, dilation):
     arrays = [R.normal(size=(2, 6, 5, 4)), R.normal(size=(6, 2, 3, 3)), R.normal(size=2 * groups)]
-    _agree(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
-           lambda x, w, b: TF.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
-           arrays)
+    _agree(
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+        lambda x, w, b: TF.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+        arrays,
+    )
 
 
 def test_conv_transpose2d_gradcheck():
     x, w, b = (Tensor(R.normal(size=s), requires_grad=True) for s in [(1, 2, 3, 3), (2, 1, 2, 2), (2,)])
-    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1,
-                                                        groups=2), [x, w, b])
+    assert gradcheck(
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2),
+        [x, w, b],
+    )
 
 
 POOLS = [(2, None, 0), (3, 2, 1), ((3, 2), (1, 2), (1, 0))]
@@ -142,16 +172,20 @@ POOLS = [(2, None, 0), (3, 2, 1), ((3, 2), (1, 2), (1, 0))]
 @pytest.mark.parametrize("kernel, stride, padding", POOLS)
 @pytest.mark.parametrize("fused", [True, False])
 def test_max_pool2d_matches_torch(kernel, stride, padding, fused):
-    _agree(lambda x: F.max_pool2d(x, kernel, stride, padding, fused=fused),
-           lambda x: TF.max_pool2d(x, kernel, stride, padding), [R.normal(size=(2, 3, 9, 8))])
+    _agree(
+        lambda x: F.max_pool2d(x, kernel, stride, padding, fused=fused),
+        lambda x: TF.max_pool2d(x, kernel, stride, padding),
+        [R.normal(size=(2, 3, 9, 8))],
+    )
 
 
 @pytest.mark.parametrize("fused", [True, False])
 def test_max_pool2d_ties_go_to_the_first_maximum_as_torch(fused):
     x = np.round(R.uniform(size=(2, 3, 8, 8)) * 2)  # many ties
     _agree(lambda x: F.max_pool2d(x, 3, 1, 1, fused=fused), lambda x: TF.max_pool2d(x, 3, 1, 1), [x])
-    _agree(lambda x: F.max_pool2d(x, 2, dilation=2, fused=fused), lambda x: TF.max_pool2d(x, 2, dilation=2),
-           [x])
+    _agree(
+        lambda x: F.max_pool2d(x, 2, dilation=2, fused=fused), lambda x: TF.max_pool2d(x, 2, dilation=2), [x]
+    )
     _agree(lambda x: F.max_pool2d(x, 2, fused=fused), lambda x: TF.max_pool2d(x, 2), [x])  # the fast path
     _, (g,) = _run(lambda x: F.max_pool2d(x, 2, fused=fused), [np.ones((1, 1, 2, 2))])
     np.testing.assert_array_equal(g, [[[[1.0, 0.0], [0.0, 0.0]]]])
@@ -159,8 +193,15 @@ def test_max_pool2d_ties_go_to_the_first_maximum_as_torch(fused):
 
 # (kernel, stride, padding, dilation): overlapping, padded, dilated, and stride = kernel (the
 # fast path) with and without a remainder row/column that no window reads
-MAX_POOLS = [(2, None, 0, 1), (3, 3, 0, 1), (3, 2, 1, 1), ((3, 2), (1, 2), (1, 0), 1), (2, 1, 0, 2),
-             ((2, 3), (2, 3), (1, 1), (2, 1)), (2, 2, 1, 1)]
+MAX_POOLS = [
+    (2, None, 0, 1),
+    (3, 3, 0, 1),
+    (3, 2, 1, 1),
+    ((3, 2), (1, 2), (1, 0), 1),
+    (2, 1, 0, 2),
+    ((2, 3), (2, 3), (1, 1), (2, 1)),
+    (2, 2, 1, 1),
+]
 
 
 @pytest.mark.parametrize("kernel, stride, padding, dilation", MAX_POOLS)
@@ -182,8 +223,9 @@ def test_max_pool2d_fused_nan_wins_and_integers_pad_low():
         assert np.isnan(out).all()
         np.testing.assert_array_equal(g, [[[[0.0, 1.0], [0.0, 0.0]]]])  # the first NaN (torch: the last)
     ints = Tensor(np.arange(16).reshape(1, 1, 4, 4) - 20)
-    np.testing.assert_array_equal(F.max_pool2d(ints, 2, padding=1).data,
-                                  F.max_pool2d(ints, 2, padding=1, fused=False).data)
+    np.testing.assert_array_equal(
+        F.max_pool2d(ints, 2, padding=1).data, F.max_pool2d(ints, 2, padding=1, fused=False).data
+    )
 
 
 def test_max_pool2d_fused_second_order_matches_its_twin():
@@ -206,15 +248,20 @@ def test_max_pool2d_gradcheck():
 @pytest.mark.parametrize("kernel, stride, padding", POOLS)
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool2d_matches_torch(kernel, stride, padding, count_include_pad):
-    _agree(lambda x: F.avg_pool2d(x, kernel, stride, padding, count_include_pad=count_include_pad),
-           lambda x: TF.avg_pool2d(x, kernel, stride, padding, count_include_pad=count_include_pad),
-           [R.normal(size=(2, 3, 9, 8))])
+    _agree(
+        lambda x: F.avg_pool2d(x, kernel, stride, padding, count_include_pad=count_include_pad),
+        lambda x: TF.avg_pool2d(x, kernel, stride, padding, count_include_pad=count_include_pad),
+        [R.normal(size=(2, 3, 9, 8))],
+    )
 
 
 @pytest.mark.parametrize("output_size", [(3, 5), 1, (4, None), 7, (9, 8)])
 def test_adaptive_avg_pool2d_matches_torch(output_size):
-    _agree(lambda x: F.adaptive_avg_pool2d(x, output_size), lambda x: TF.adaptive_avg_pool2d(x, output_size),
-           [R.normal(size=(2, 3, 9, 8))])
+    _agree(
+        lambda x: F.adaptive_avg_pool2d(x, output_size),
+        lambda x: TF.adaptive_avg_pool2d(x, output_size),
+        [R.normal(size=(2, 3, 9, 8))],
+    )
 
 
 def test_pools_gradcheck():
@@ -223,16 +270,37 @@ def test_pools_gradcheck():
     assert gradcheck(lambda x: F.adaptive_avg_pool2d(x, (2, 3)), [x])
 
 
-@pytest.mark.parametrize("ours, theirs, kwargs, shape", [
-    (nn.Conv2d, torch.nn.Conv2d, dict(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=2, padding=1,
-                                      groups=2), (2, 4, 9, 8)),
-    (nn.Conv2d, torch.nn.Conv2d, dict(in_channels=3, out_channels=5, kernel_size=3, padding="same",
-                                      bias=False), (2, 3, 7, 7)),
-    (nn.Conv1d, torch.nn.Conv1d, dict(in_channels=4, out_channels=6, kernel_size=3, dilation=2), (2, 4, 11)),
-    (nn.ConvTranspose2d, torch.nn.ConvTranspose2d,
-     dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1, output_padding=1, groups=2),
-     (2, 4, 5, 5)),
-])
+@pytest.mark.parametrize(
+    "ours, theirs, kwargs, shape",
+    [
+        (
+            nn.Conv2d,
+            torch.nn.Conv2d,
+            dict(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=2, padding=1, groups=2),
+            (2, 4, 9, 8),
+        ),
+        (
+            nn.Conv2d,
+            torch.nn.Conv2d,
+            dict(in_channels=3, out_channels=5, kernel_size=3, padding="same", bias=False),
+            (2, 3, 7, 7),
+        ),
+        (
+            nn.Conv1d,
+            torch.nn.Conv1d,
+            dict(in_channels=4, out_channels=6, kernel_size=3, dilation=2),
+            (2, 4, 11),
+        ),
+        (
+            nn.ConvTranspose2d,
+            torch.nn.ConvTranspose2d,
+            dict(
+                in_channels=4, out_channels=6, kernel_size=3, stride=2, padding=1, output_padding=1, groups=2
+            ),
+            (2, 4, 5, 5),
+        ),
+    ],
+)
 def test_conv_layers_load_torch_state_dicts(ours, theirs, kwargs, shape):
     torch.manual_seed(0)
     reference = theirs(**kwargs).double()
@@ -241,8 +309,9 @@ def test_conv_layers_load_torch_state_dicts(ours, theirs, kwargs, shape):
     assert {k: v.shape for k, v in layer.state_dict().items()} == {k: v.shape for k, v in state.items()}
     layer.load_state_dict(state)
     x = R.normal(size=shape)
-    np.testing.assert_allclose(layer(Tensor(x)).data, reference(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        layer(Tensor(x)).data, reference(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-10
+    )
 
 
 def test_conv_default_initialisation_bounds():
@@ -260,11 +329,15 @@ def test_conv_default_initialisation_bounds():
 
 def test_pool_layers_match_torch():
     x = R.normal(size=(2, 3, 9, 8))
-    for ours, theirs in [(nn.MaxPool2d(3, 2, 1), torch.nn.MaxPool2d(3, 2, 1)),
-                         (nn.AvgPool2d(2), torch.nn.AvgPool2d(2)),
-                         (nn.AvgPool2d(3, 1, 1, count_include_pad=False),
-                          torch.nn.AvgPool2d(3, 1, 1, count_include_pad=False)),
-                         (nn.AdaptiveAvgPool2d((2, 3)), torch.nn.AdaptiveAvgPool2d((2, 3)))]:
+    for ours, theirs in [
+        (nn.MaxPool2d(3, 2, 1), torch.nn.MaxPool2d(3, 2, 1)),
+        (nn.AvgPool2d(2), torch.nn.AvgPool2d(2)),
+        (
+            nn.AvgPool2d(3, 1, 1, count_include_pad=False),
+            torch.nn.AvgPool2d(3, 1, 1, count_include_pad=False),
+        ),
+        (nn.AdaptiveAvgPool2d((2, 3)), torch.nn.AdaptiveAvgPool2d((2, 3))),
+    ]:
         expected = theirs(torch.tensor(x)).numpy()
         np.testing.assert_allclose(ours(Tensor(x)).data, expected, rtol=1e-12, atol=1e-12)
 

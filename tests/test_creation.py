@@ -1,4 +1,5 @@
 """Creation and joining (`tg.zeros`, `tg.cat`, ...): dtypes, seeds, PyTorch's numbers."""
+
 import numpy as np
 import pytest
 
@@ -14,8 +15,18 @@ needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 
 
 def test_float_creation_takes_the_default_dtype_and_full_of_int_is_integer():
-    for t in (tg.zeros(2, 3), tg.ones((2,)), tg.empty(1), tg.eye(3), tg.linspace(0, 1, 5), tg.rand(2),
-              tg.randn(2), tg.arange(0.0, 1.0, 0.5), tg.Tensor.zeros(2), tg.Tensor.randn(3)):
+    for t in (
+        tg.zeros(2, 3),
+        tg.ones((2,)),
+        tg.empty(1),
+        tg.eye(3),
+        tg.linspace(0, 1, 5),
+        tg.rand(2),
+        tg.randn(2),
+        tg.arange(0.0, 1.0, 0.5),
+        tg.Tensor.zeros(2),
+        tg.Tensor.randn(3),
+    ):
         assert t.dtype == np.float32
     assert tg.full((2, 2), 3).dtype == np.int64 and tg.full((2,), 1.5).dtype == np.float32
     assert tg.full(2, True).dtype == np.bool_ and tg.arange(5).dtype == np.int64
@@ -37,14 +48,21 @@ def test_like_functions_keep_shape_and_dtype():
     assert tg.full_like(t, 7).tolist() == [[7.0] * 3] * 2
 
 
-@pytest.mark.parametrize("make", [
-    lambda a, b: tg.cat([a, b], dim=1), lambda a, b: tg.concatenate([a, b], axis=0),
-    lambda a, b: tg.stack([a, b], dim=2), lambda a, b: tg.maximum(a, b), lambda a, b: tg.minimum(a, b),
-    lambda a, b: tg.where(np.array([[True, False, True], [False, False, True]]), a, b),
-    lambda a, b: tg.einsum("ij,kj->ik", a, b), lambda a, b: tg.einsum("ij,ij", a, b),
-    lambda a, b: tg.split(tg.cat([a, b], 1), [2, 4], dim=1)[1],
-    lambda a, b: tg.chunk(a, 2, dim=1)[1] * b[:, :1],
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a, b: tg.cat([a, b], dim=1),
+        lambda a, b: tg.concatenate([a, b], axis=0),
+        lambda a, b: tg.stack([a, b], dim=2),
+        lambda a, b: tg.maximum(a, b),
+        lambda a, b: tg.minimum(a, b),
+        lambda a, b: tg.where(np.array([[True, False, True], [False, False, True]]), a, b),
+        lambda a, b: tg.einsum("ij,kj->ik", a, b),
+        lambda a, b: tg.einsum("ij,ij", a, b),
+        lambda a, b: tg.split(tg.cat([a, b], 1), [2, 4], dim=1)[1],
+        lambda a, b: tg.chunk(a, 2, dim=1)[1] * b[:, :1],
+    ],
+)
 def test_joining_is_differentiable(make):
     rng = np.random.default_rng(0)
     a, b = (Tensor(rng.normal(size=(2, 3)), requires_grad=True) for _ in range(2))

@@ -1,4 +1,5 @@
 """Fused vs composed cross-entropy, hand-computed values, extreme logits, bad input."""
+
 import itertools
 
 import numpy as np
@@ -9,9 +10,13 @@ from tinygrad_ce import Tensor, grad, gradcheck
 
 C = 4
 LEADS = [(), (5,), (2, 3)]
-COMBOS = [combo for combo in itertools.product(LEADS, ["index", "probs"], ["mean", "sum", "none"],
-                                               [False, True], [None, 2], [0.0, 0.15])
-          if not (combo[1] == "probs" and combo[4] is not None)]  # ignore_index: class indices only
+COMBOS = [
+    combo
+    for combo in itertools.product(
+        LEADS, ["index", "probs"], ["mean", "sum", "none"], [False, True], [None, 2], [0.0, 0.15]
+    )
+    if not (combo[1] == "probs" and combo[4] is not None)
+]  # ignore_index: class indices only
 
 
 def make_case(rng, lead, kind, weighted, ignore, dtype=np.float64):
@@ -50,8 +55,9 @@ def test_fused_and_unfused_agree(rng, lead, kind, reduction, weighted, ignore, s
 def test_fused_gradcheck(rng, lead, kind, reduction, weighted, ignore, smoothing):
     logits, target, weight = make_case(rng, lead, kind, weighted, ignore)
     options = dict(reduction=reduction, weight=weight, ignore_index=ignore, label_smoothing=smoothing)
-    assert gradcheck(lambda t: F.softmax_cross_entropy(t, target, **options),
-                     [Tensor(logits, requires_grad=True)])
+    assert gradcheck(
+        lambda t: F.softmax_cross_entropy(t, target, **options), [Tensor(logits, requires_grad=True)]
+    )
 
 
 def test_gradient_is_p_minus_onehot_over_n():
@@ -220,12 +226,24 @@ def test_same_numbers_as_pytorch(rng, lead, kind, reduction, weighted, ignore, s
     if kind == "probs" and len(lead) > 1:
         t = t.movedim(-1, 1)
     loss = torch.nn.functional.cross_entropy(
-        moved, t, weight=None if weight is None else torch.tensor(weight),
-        ignore_index=-100 if ignore is None else ignore, reduction=reduction, label_smoothing=smoothing)
+        moved,
+        t,
+        weight=None if weight is None else torch.tensor(weight),
+        ignore_index=-100 if ignore is None else ignore,
+        reduction=reduction,
+        label_smoothing=smoothing,
+    )
     upstream = np.linspace(0.5, 1.5, loss.numel()).reshape(tuple(loss.shape)) if loss.numel() > 1 else 1.0
     loss.backward(torch.tensor(upstream, dtype=torch.float64))
     for fused in (True, False):
-        ours, g = loss_and_grad(logits, target, fused, reduction=reduction, weight=weight,
-                                ignore_index=ignore, label_smoothing=smoothing)
+        ours, g = loss_and_grad(
+            logits,
+            target,
+            fused,
+            reduction=reduction,
+            weight=weight,
+            ignore_index=ignore,
+            label_smoothing=smoothing,
+        )
         np.testing.assert_allclose(ours, loss.detach().numpy(), rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(g, x.grad.numpy(), rtol=1e-12, atol=1e-14)

@@ -1,4 +1,5 @@
 """data: DataLoader coverage and seeding, synthetic datasets, splits, IDX/MNIST files, digits."""
+
 from __future__ import annotations
 
 import gzip
@@ -91,11 +92,14 @@ def test_tensor_dataset_and_loader_argument_errors():
 
 
 # ----------------------------------------------------------------------------- synthetic data
-@pytest.mark.parametrize("make, n, classes", [
-    (lambda seed: spiral(40, classes=4, seed=seed), 160, 4),
-    (lambda seed: moons(101, noise=0.1, seed=seed), 101, 2),
-    (lambda seed: blobs(90, centers=3, seed=seed), 90, 3),
-])
+@pytest.mark.parametrize(
+    "make, n, classes",
+    [
+        (lambda seed: spiral(40, classes=4, seed=seed), 160, 4),
+        (lambda seed: moons(101, noise=0.1, seed=seed), 101, 2),
+        (lambda seed: blobs(90, centers=3, seed=seed), 90, 3),
+    ],
+)
 def test_synthetic_datasets_shapes_dtypes_and_seeds(make, n, classes):
     X, y = make(0)
     assert X.shape == (n, 2) and X.dtype == np.float32 and y.shape == (n,) and y.dtype == np.int64
@@ -137,11 +141,14 @@ def idx_bytes(array: np.ndarray, code: int) -> bytes:
 
 
 @pytest.mark.parametrize("compress", [False, True])
-@pytest.mark.parametrize("array, code", [
-    (np.arange(24, dtype=np.uint8).reshape(2, 3, 4), 0x08),
-    (np.array([-5, 7, 1 << 20], dtype=np.int32), 0x0C),
-    (np.linspace(-1, 1, 6).reshape(3, 2), 0x0E),
-])
+@pytest.mark.parametrize(
+    "array, code",
+    [
+        (np.arange(24, dtype=np.uint8).reshape(2, 3, 4), 0x08),
+        (np.array([-5, 7, 1 << 20], dtype=np.int32), 0x0C),
+        (np.linspace(-1, 1, 6).reshape(3, 2), 0x0E),
+    ],
+)
 def test_load_idx_plain_and_gzip(tmp_path, compress, array, code):
     raw = idx_bytes(array, code)
     path = tmp_path / "file.idx"

@@ -2,6 +2,7 @@
 
 Numbers are PyTorch 2.13's for the same inputs (checked against torch when installed;
 the constants are what it gives)."""
+
 import threading
 
 import numpy as np
@@ -116,12 +117,21 @@ def test_narrow_integer_targets_in_range_still_work():
 
 
 # ----------------------------------------------------------------------------- axes
-@pytest.mark.parametrize("call", [
-    lambda t: t.transpose(0, 5), lambda t: t.transpose((0, -3)), lambda t: t.swapaxes(0, 2),
-    lambda t: t.swapaxes(-3, 1), lambda t: t.sum(axis=2), lambda t: t.max(axis=-3),
-    lambda t: t.mean(axis=(0, 2)), lambda t: t.argmax(axis=2), lambda t: F.softmax(t, axis=2),
-    lambda t: F.log_softmax(t, axis=-3),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.transpose(0, 5),
+        lambda t: t.transpose((0, -3)),
+        lambda t: t.swapaxes(0, 2),
+        lambda t: t.swapaxes(-3, 1),
+        lambda t: t.sum(axis=2),
+        lambda t: t.max(axis=-3),
+        lambda t: t.mean(axis=(0, 2)),
+        lambda t: t.argmax(axis=2),
+        lambda t: F.softmax(t, axis=2),
+        lambda t: F.log_softmax(t, axis=-3),
+    ],
+)
 def test_axes_out_of_range_raise_naming_axis_and_ndim(call):
     with pytest.raises(AxisError, match=r"axis -?\d+ is out of range for a tensor with 2 dimension"):
         call(Tensor(np.ones((2, 3))))
@@ -141,7 +151,7 @@ def test_float_valued_ops_on_integers_compute_in_the_default_float_dtype(dtype):
         (t.tanh(), np.tanh([0.0, 1, 1])),
         (t.sqrt(), np.sqrt([0.0, 1, 1])),
         (t / 2, np.array([0.0, 0.5, 0.5])),
-        (t ** -1.0, np.array([np.inf, 1, 1])),
+        (t**-1.0, np.array([np.inf, 1, 1])),
     ]:
         assert out.dtype == np.float32
         np.testing.assert_allclose(out.data, expected, rtol=1e-6)
@@ -170,8 +180,16 @@ def _pow_grads(base, exponent, create_graph=False):
     return gx.data, gy.data
 
 
-POW_CASES = [(0.0, 0.0), (0.0, -1.0), (0.0, 2.0), (0.0, 0.5), (-2.0, 2.0), (-2.0, 0.5), (2.0, 0.0),
-             (3.0, 1.5)]
+POW_CASES = [
+    (0.0, 0.0),
+    (0.0, -1.0),
+    (0.0, 2.0),
+    (0.0, 0.5),
+    (-2.0, 2.0),
+    (-2.0, 0.5),
+    (2.0, 0.0),
+    (3.0, 1.5),
+]
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
@@ -213,12 +231,22 @@ def test_pow_second_order_at_zero_base_is_finite_where_pytorch_is():
 
 # ----------------------------------------------------------------------------- 0-d data
 ZERO_D = {
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b, "neg": lambda a, b: -a, "pow": lambda a, b: a**b,
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "neg": lambda a, b: -a,
+    "pow": lambda a, b: a**b,
     "pow_number": lambda a, b: a**2,
-    "exp": lambda a, b: a.exp(), "log": lambda a, b: a.log(), "relu": lambda a, b: a.relu(),
-    "tanh": lambda a, b: a.tanh(), "sigmoid": lambda a, b: a.sigmoid(), "abs": lambda a, b: a.abs(),
-    "sqrt": lambda a, b: a.sqrt(), "mean": lambda a, b: a.mean(), "sum": lambda a, b: a.sum(),
+    "exp": lambda a, b: a.exp(),
+    "log": lambda a, b: a.log(),
+    "relu": lambda a, b: a.relu(),
+    "tanh": lambda a, b: a.tanh(),
+    "sigmoid": lambda a, b: a.sigmoid(),
+    "abs": lambda a, b: a.abs(),
+    "sqrt": lambda a, b: a.sqrt(),
+    "mean": lambda a, b: a.mean(),
+    "sum": lambda a, b: a.sum(),
     "max": lambda a, b: a.max(),
 }
 
@@ -313,10 +341,19 @@ def test_a_wrongly_shaped_gradient_from_an_op_is_an_error_naming_the_op():
 
 
 # ----------------------------------------------------------------------------- Tensor()
-@pytest.mark.parametrize("data", [
-    "abc", b"abc", np.array(["a"]), np.array(["2020-01-01"], dtype="M8[D]"), [1, "a"], [[1, 2], [3]], None,
-    np.array([1], dtype=object),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "abc",
+        b"abc",
+        np.array(["a"]),
+        np.array(["2020-01-01"], dtype="M8[D]"),
+        [1, "a"],
+        [[1, 2], [3]],
+        None,
+        np.array([1], dtype=object),
+    ],
+)
 def test_tensor_refuses_non_numeric_data(data):
     with pytest.raises((TypeError, ValueError), match="Tensor"):
         Tensor(data)

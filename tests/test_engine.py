@@ -1,4 +1,5 @@
 """The graph walk: order, accumulation, retain_graph, grad(), no_grad, higher order."""
+
 import gc
 import threading
 import weakref
@@ -172,8 +173,10 @@ def test_hessian_vector_product_matches_finite_difference_of_gradients(rng):
 
 
 @pytest.mark.parametrize("fused", [True, False])
-@pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.2, "weight": [1.0, 2.0, 0.5]},
-                                     {"ignore_index": 1}, {"reduction": "sum"}])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"label_smoothing": 0.2, "weight": [1.0, 2.0, 0.5]}, {"ignore_index": 1}, {"reduction": "sum"}],
+)
 def test_double_backward_through_cross_entropy(rng, fused, options):
     """HVP of the loss w.r.t. the logits; fused and unfused must agree, and match FD."""
     logits_value = rng.normal(size=(4, 3))
@@ -233,8 +236,11 @@ def test_integer_inputs_are_constants():
 def test_op_nodes_have_slots_and_no_dict():
     from tinygrad_ce import engine, ops
 
-    node_classes = [c for c in vars(ops).values()
-                    if isinstance(c, type) and issubclass(c, engine.Function) and c is not engine.Function]
+    node_classes = [
+        c
+        for c in vars(ops).values()
+        if isinstance(c, type) and issubclass(c, engine.Function) and c is not engine.Function
+    ]
     assert len(node_classes) >= 20
     for cls in node_classes:
         assert "__dict__" not in dir(cls.__new__(cls)), cls.__name__

@@ -1,14 +1,21 @@
 """Bad input gives a clear error naming the op and the shapes."""
+
 import numpy as np
 import pytest
 
 from tinygrad_ce import ShapeError, Tensor
 
 
-@pytest.mark.parametrize("op, name", [
-    (lambda a, b: a + b, "add"), (lambda a, b: a - b, "sub"), (lambda a, b: a * b, "mul"),
-    (lambda a, b: a / b, "div"), (lambda a, b: a**b, "pow"),
-])
+@pytest.mark.parametrize(
+    "op, name",
+    [
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a - b, "sub"),
+        (lambda a, b: a * b, "mul"),
+        (lambda a, b: a / b, "div"),
+        (lambda a, b: a**b, "pow"),
+    ],
+)
 def test_binary_shape_mismatch_names_op_and_shapes(op, name):
     a = Tensor(np.ones((2, 3)), requires_grad=True)
     b = Tensor(np.ones((4,)))

@@ -1,4 +1,5 @@
 """The examples run as plain scripts' `main`, with fewer epochs, and still reach their targets."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,6 +1,7 @@
 """Files: nothing lost (save keys round-trip or are refused before writing), nothing hangs
 (FIFOs are refused, never opened), nothing huge (declared sizes are checked before
 allocating), and atomic writes leave no temporaries (errors, SIGTERM, stale ones)."""
+
 from __future__ import annotations
 
 import gzip
@@ -48,8 +49,13 @@ def zip_with(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_ST
 # ----------------------------------------------------------------------------- save: keys
 def test_keys_that_np_savez_drops_or_mangles_round_trip(tmp_path: Path) -> None:
     state = {
-        "allow_pickle": np.arange(3), "file": 1.5, "args": True, "a/b": np.ones((2, 3), order="F"),
-        "ü.npy": np.array("hi"), "t": Tensor([1.0, 2.0]), "empty": np.zeros((0, 3), np.float32),
+        "allow_pickle": np.arange(3),
+        "file": 1.5,
+        "args": True,
+        "a/b": np.ones((2, 3), order="F"),
+        "ü.npy": np.array("hi"),
+        "t": Tensor([1.0, 2.0]),
+        "empty": np.zeros((0, 3), np.float32),
     }
     tinygrad_ce.save(state, tmp_path / "x.npz")
     loaded = tinygrad_ce.load(tmp_path / "x.npz")
@@ -62,10 +68,15 @@ def test_keys_that_np_savez_drops_or_mangles_round_trip(tmp_path: Path) -> None:
         assert npz.files == list(state)
 
 
-@pytest.mark.parametrize("key, error, words", [
-    ("a\0b", ValueError, "NUL"), ("", ValueError, "empty"), (3, TypeError, "key=3"),
-    ("\udcff", ValueError, "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "key, error, words",
+    [
+        ("a\0b", ValueError, "NUL"),
+        ("", ValueError, "empty"),
+        (3, TypeError, "key=3"),
+        ("\udcff", ValueError, "UTF-8"),
+    ],
+)
 def test_keys_that_cannot_round_trip_are_refused_before_writing(tmp_path, key, error, words) -> None:
     with pytest.raises(error, match=words) as info:
         tinygrad_ce.save({"good": 1, key: 2}, tmp_path / "x.npz")
@@ -80,10 +91,14 @@ def test_a_key_the_zip_format_would_alter_is_refused(tmp_path, monkeypatch) -> N
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("value, dtype", [
-    (None, "object"), (np.array([1, None], dtype=object), "object"),
-    (np.zeros(2, dtype=[("a", "f4")]), "a"),
-])
+@pytest.mark.parametrize(
+    "value, dtype",
+    [
+        (None, "object"),
+        (np.array([1, None], dtype=object), "object"),
+        (np.zeros(2, dtype=[("a", "f4")]), "a"),
+    ],
+)
 def test_values_that_need_pickle_are_refused_before_writing(tmp_path, value, dtype) -> None:
     with pytest.raises(TypeError, match=rf"key='w' has dtype .*{dtype}"):
         tinygrad_ce.save({"w": value}, tmp_path / "x.npz")
@@ -258,8 +273,12 @@ with atomic_write(sys.argv[1]) as f:
 def test_sigterm_during_a_write_leaves_no_temporary(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     children = {  # default handling: killed by the signal, as before; a Python handler: it runs
-        handler: subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / f"{handler}.txt"), handler],
-                                  stdout=subprocess.PIPE, text=True, env=env)
+        handler: subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tmp_path / f"{handler}.txt"), handler],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for handler in ("default", "handler")
     }
     try:

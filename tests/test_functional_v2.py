@@ -1,5 +1,6 @@
 """The version-2 activations and losses: gradcheck in float64 and PyTorch's numbers
 (forward and gradient) at ordinary and special points (kinks, bounds, far tails)."""
+
 import numpy as np
 import pytest
 
@@ -64,8 +65,10 @@ def test_activations_gradcheck(name):
 @needs_torch
 def test_softmin_and_normalize_match_pytorch_including_a_zero_row():
     data = np.array([[0.0, 0.0, 0.0], [3.0, -4.0, 1.0]])
-    for ours, theirs in [(lambda x: F.softmin(x, dim=1), lambda t: TF.softmin(t, dim=1)),
-                         (lambda x: F.normalize(x, dim=1), lambda t: TF.normalize(t, dim=1))]:
+    for ours, theirs in [
+        (lambda x: F.softmin(x, dim=1), lambda t: TF.softmin(t, dim=1)),
+        (lambda x: F.normalize(x, dim=1), lambda t: TF.normalize(t, dim=1)),
+    ]:
         x, t = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
         out, ref = ours(x), theirs(t)
         np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-15)
@@ -92,35 +95,54 @@ EDGES = (np.array([[0.0, -50.0, 50.0], [1.0, 0.0, -2.0]]), np.array([[1.0, 0.0, 
 
 LOSSES = {
     "l1": (lambda x, y: F.l1_loss(x, y), lambda x, y: TF.l1_loss(x, y), _pair),
-    "smooth_l1": (lambda x, y: F.smooth_l1_loss(x, y, beta=0.5),
-                  lambda x, y: TF.smooth_l1_loss(x, y, beta=0.5), _pair),
-    "smooth_l1 at beta": (lambda x, y: F.smooth_l1_loss(x, y, reduction="sum"),
-                          lambda x, y: TF.smooth_l1_loss(x, y, reduction="sum"),
-                          lambda: (np.array([1.0, -1.0, 0.0, 2.5]), np.zeros(4))),
+    "smooth_l1": (
+        lambda x, y: F.smooth_l1_loss(x, y, beta=0.5),
+        lambda x, y: TF.smooth_l1_loss(x, y, beta=0.5),
+        _pair,
+    ),
+    "smooth_l1 at beta": (
+        lambda x, y: F.smooth_l1_loss(x, y, reduction="sum"),
+        lambda x, y: TF.smooth_l1_loss(x, y, reduction="sum"),
+        lambda: (np.array([1.0, -1.0, 0.0, 2.5]), np.zeros(4)),
+    ),
     "huber": (lambda x, y: F.huber_loss(x, y, delta=0.7), lambda x, y: TF.huber_loss(x, y, delta=0.7), _pair),
-    "huber at delta": (lambda x, y: F.huber_loss(x, y, reduction="none"),
-                       lambda x, y: TF.huber_loss(x, y, reduction="none"),
-                       lambda: (np.array([1.0, -1.0, 0.0]), np.zeros(3))),
-    "bce": (lambda x, y: F.binary_cross_entropy(x, y), lambda x, y: TF.binary_cross_entropy(x, y),
-            lambda: (R.uniform(0.05, 0.95, size=(4, 3)), R.uniform(size=(4, 3)))),
-    "bce weight": (lambda x, y: F.binary_cross_entropy(x, y, weight=np.arange(3.0)),
-                   lambda x, y: TF.binary_cross_entropy(x, y, weight=_t64([0.0, 1.0, 2.0])),
-                   lambda: (R.uniform(0.05, 0.95, size=(4, 3)), R.uniform(size=(4, 3)))),
+    "huber at delta": (
+        lambda x, y: F.huber_loss(x, y, reduction="none"),
+        lambda x, y: TF.huber_loss(x, y, reduction="none"),
+        lambda: (np.array([1.0, -1.0, 0.0]), np.zeros(3)),
+    ),
+    "bce": (
+        lambda x, y: F.binary_cross_entropy(x, y),
+        lambda x, y: TF.binary_cross_entropy(x, y),
+        lambda: (R.uniform(0.05, 0.95, size=(4, 3)), R.uniform(size=(4, 3))),
+    ),
+    "bce weight": (
+        lambda x, y: F.binary_cross_entropy(x, y, weight=np.arange(3.0)),
+        lambda x, y: TF.binary_cross_entropy(x, y, weight=_t64([0.0, 1.0, 2.0])),
+        lambda: (R.uniform(0.05, 0.95, size=(4, 3)), R.uniform(size=(4, 3))),
+    ),
     "bce logits pos_weight": (
         lambda x, y: F.binary_cross_entropy_with_logits(x, y, pos_weight=np.array([1.0, 2.0, 0.5])),
         lambda x, y: TF.binary_cross_entropy_with_logits(x, y, pos_weight=_t64([1.0, 2.0, 0.5])),
-        lambda: EDGES),
+        lambda: EDGES,
+    ),
     "bce logits weight": (
-        lambda x, y: F.binary_cross_entropy_with_logits(x, y, weight=np.array([2.0, 1.0, 0.0]),
-                                                        reduction="sum"),
+        lambda x, y: F.binary_cross_entropy_with_logits(
+            x, y, weight=np.array([2.0, 1.0, 0.0]), reduction="sum"
+        ),
         lambda x, y: TF.binary_cross_entropy_with_logits(x, y, weight=_t64([2.0, 1.0, 0.0]), reduction="sum"),
-        _pair),
-    "kl_div": (lambda x, y: F.kl_div(x, y, reduction="batchmean"),
-               lambda x, y: TF.kl_div(x, y, reduction="batchmean"),
-               lambda: (_log_probs(4), np.array([[0.0, 0.5, 0.5]] * 4))),
-    "kl_div log_target": (lambda x, y: F.kl_div(x, y, reduction="sum", log_target=True),
-                          lambda x, y: TF.kl_div(x, y, reduction="sum", log_target=True),
-                          lambda: (_log_probs(2), _log_probs(2))),
+        _pair,
+    ),
+    "kl_div": (
+        lambda x, y: F.kl_div(x, y, reduction="batchmean"),
+        lambda x, y: TF.kl_div(x, y, reduction="batchmean"),
+        lambda: (_log_probs(4), np.array([[0.0, 0.5, 0.5]] * 4)),
+    ),
+    "kl_div log_target": (
+        lambda x, y: F.kl_div(x, y, reduction="sum", log_target=True),
+        lambda x, y: TF.kl_div(x, y, reduction="sum", log_target=True),
+        lambda: (_log_probs(2), _log_probs(2)),
+    ),
 }
 
 

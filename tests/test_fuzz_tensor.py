@@ -1,6 +1,7 @@
 """Bad input to the Tensor API, the engine and the functional losses: every error must be
 raised by tinygrad_ce's own code and name the argument (never a raw numpy/Python error
 from deep inside). Either a call succeeds, or it fails that way."""
+
 import datetime
 import os
 import traceback
@@ -18,12 +19,49 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(tinygrad_ce.__file__))
 ALLOWED = (TypeError, ValueError, IndexError, RuntimeError)
 
 BAD_VALUES = [
-    None, "0", "abc", b"x", "", [], [[]], [1, [2]], [[1, 2], [3]], ["a", "b"], {"a": 1}, {1, 2}, object(),
-    1 + 2j, np.array([1 + 2j]), float("nan"), float("inf"), -1, 0, 10**30, -(10**30), 1.5, True, False,
-    (0, "1"), (0, 0), (0, 5), (-7,), np.array(["a", "b"]),
+    None,
+    "0",
+    "abc",
+    b"x",
+    "",
+    [],
+    [[]],
+    [1, [2]],
+    [[1, 2], [3]],
+    ["a", "b"],
+    {"a": 1},
+    {1, 2},
+    object(),
+    1 + 2j,
+    np.array([1 + 2j]),
+    float("nan"),
+    float("inf"),
+    -1,
+    0,
+    10**30,
+    -(10**30),
+    1.5,
+    True,
+    False,
+    (0, "1"),
+    (0, 0),
+    (0, 5),
+    (-7,),
+    np.array(["a", "b"]),
     np.array([datetime.date(2020, 1, 1)], dtype="M8[D]"),
-    np.array([1, 2], dtype=object), np.zeros((2, 2, 2)), slice(None), Ellipsis, np.float64(2.5), np.int8(-3),
-    lambda: 0, datetime.datetime(2020, 1, 1), np.dtype("U3"), "float32", np.float32, int, bytearray(b"ab"),
+    np.array([1, 2], dtype=object),
+    np.zeros((2, 2, 2)),
+    slice(None),
+    Ellipsis,
+    np.float64(2.5),
+    np.int8(-3),
+    lambda: 0,
+    datetime.datetime(2020, 1, 1),
+    np.dtype("U3"),
+    "float32",
+    np.float32,
+    int,
+    bytearray(b"ab"),
 ]
 
 
@@ -73,16 +111,22 @@ CALLS = {
     "backward(gradient)": (lambda v: _loss().backward(v), ("gradient",)),
     "grad(outputs)": (lambda v: grad(v, _x()), ("outputs",)),
     "grad(inputs)": (lambda v: grad(_loss(), v), ("inputs",)),
-    "grad(grad_outputs)": (lambda v: (lambda x: grad((x * 2).sum(), x, grad_outputs=v))(_x()),
-                           ("grad_outputs", "gradient")),
+    "grad(grad_outputs)": (
+        lambda v: (lambda x: grad((x * 2).sum(), x, grad_outputs=v))(_x()),
+        ("grad_outputs", "gradient"),
+    ),
     "softmax(axis)": (lambda v: F.softmax(_x(), axis=v), ("axis",)),
     "log_softmax(x)": (lambda v: F.log_softmax(v), ("Tensor", "data", "empty", "axis")),
     "cross_entropy(target)": (lambda v: F.cross_entropy(_x(), v), ("target",)),
     "cross_entropy(weight)": (lambda v: F.cross_entropy(_x(), [0, 1], weight=v), ("weight",)),
-    "cross_entropy(ignore_index)": (lambda v: F.cross_entropy(_x(), [0, 1], ignore_index=v),
-                                    ("ignore_index",)),
-    "cross_entropy(label_smoothing)": (lambda v: F.cross_entropy(_x(), [0, 1], label_smoothing=v),
-                                       ("label_smoothing",)),
+    "cross_entropy(ignore_index)": (
+        lambda v: F.cross_entropy(_x(), [0, 1], ignore_index=v),
+        ("ignore_index",),
+    ),
+    "cross_entropy(label_smoothing)": (
+        lambda v: F.cross_entropy(_x(), [0, 1], label_smoothing=v),
+        ("label_smoothing",),
+    ),
     "cross_entropy(reduction)": (lambda v: F.cross_entropy(_x(), [0, 1], reduction=v), ("reduction",)),
     "unfused cross_entropy(target)": (lambda v: F.cross_entropy(_x(), v, fused=False), ("target",)),
     "nll_loss(target)": (lambda v: F.nll_loss(_x(), v), ("target",)),
@@ -103,8 +147,8 @@ def _check(name, value):
         where = frames[-1].filename if frames else "?"
         assert isinstance(err, ALLOWED), f"{name}({value!r}): {type(err).__name__}: {err}"
         assert os.path.abspath(where).startswith(PACKAGE_DIR), (
-            f"{name}({value!r}) raised {type(err).__name__} from outside the package "
-            f"({where}): {err}")
+            f"{name}({value!r}) raised {type(err).__name__} from outside the package ({where}): {err}"
+        )
         message = str(err)
         assert any(w in message for w in words), f"{name}({value!r}): names none of {words}: {message}"
     finally:

@@ -1,4 +1,5 @@
 """Every differentiable primitive against central finite differences in float64."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,16 +14,27 @@ def leaf(rng, shape, low=-2.0, high=2.0):
     return Tensor(rng.uniform(low, high, size=shape), requires_grad=True)
 
 
-BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 4), (3, 1)),
-                   ((3, 1), (1, 4)), ((), (2, 3)), ((2, 3), ())]
+BROADCAST_PAIRS = [
+    ((3, 4), (3, 4)),
+    ((3, 4), (4,)),
+    ((4,), (3, 4)),
+    ((2, 1, 4), (3, 1)),
+    ((3, 1), (1, 4)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+]
 
 
 @pytest.mark.parametrize("shapes", BROADCAST_PAIRS)
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
 def test_binary_ops_broadcast_both_ways(rng, op, shapes):
     a, b = leaf(rng, shapes[0]), leaf(rng, shapes[1], 0.5, 2.0)
-    fn = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y,
-          "mul": lambda x, y: x * y, "div": lambda x, y: x / y}[op]
+    fn = {
+        "add": lambda x, y: x + y,
+        "sub": lambda x, y: x - y,
+        "mul": lambda x, y: x * y,
+        "div": lambda x, y: x / y,
+    }[op]
     assert gradcheck(fn, [a, b])
 
 
@@ -44,8 +56,15 @@ def test_unary_ops(rng, name):
     x = leaf(rng, (3, 4), low, 3.0)
     if name in ("relu", "abs"):  # keep finite differences away from the kink at 0
         x.data[np.abs(x.data) < 0.05] = 0.5
-    fn = {"neg": lambda t: -t, "exp": Tensor.exp, "log": Tensor.log, "relu": Tensor.relu,
-          "sigmoid": Tensor.sigmoid, "tanh": Tensor.tanh, "abs": Tensor.abs}[name]
+    fn = {
+        "neg": lambda t: -t,
+        "exp": Tensor.exp,
+        "log": Tensor.log,
+        "relu": Tensor.relu,
+        "sigmoid": Tensor.sigmoid,
+        "tanh": Tensor.tanh,
+        "abs": Tensor.abs,
+    }[name]
     assert gradcheck(fn, [x])
 
 
@@ -73,9 +92,20 @@ def test_max_ties_share_the_gradient_equally():
     np.testing.assert_allclose(y.grad.data, [0.5, 0.5])
 
 
-@pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)),
-                                    ((2, 1, 3, 4), (5, 4, 2)), ((4,), (4, 5)), ((3, 4), (4,)),
-                                    ((4,), (4,)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3))])
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((3, 4), (4, 5)),
+        ((2, 3, 4), (4, 5)),
+        ((3, 4), (2, 4, 5)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+        ((4,), (4, 5)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4,)),
+        ((4,), (2, 4, 3)),
+    ],
+)
 def test_matmul_2d_batched_and_vector_cases(rng, shapes):
     a, b = leaf(rng, shapes[0]), leaf(rng, shapes[1])
     out = a @ b
@@ -95,10 +125,21 @@ def test_reshape_transpose_T(rng):
     assert gradcheck(lambda t: t.broadcast_to((5, 2, 3, 4)), [x])
 
 
-@pytest.mark.parametrize("index", [
-    1, -1, slice(1, None), (slice(None), 2), (Ellipsis, 0), (None, 1),
-    np.array([0, 2, 0]), ([1, 1, 0], [3, 3, 2]), (slice(None), [0, 0, 3]), np.array([True, False, True]),
-])
+@pytest.mark.parametrize(
+    "index",
+    [
+        1,
+        -1,
+        slice(1, None),
+        (slice(None), 2),
+        (Ellipsis, 0),
+        (None, 1),
+        np.array([0, 2, 0]),
+        ([1, 1, 0], [3, 3, 2]),
+        (slice(None), [0, 0, 3]),
+        np.array([True, False, True]),
+    ],
+)
 def test_getitem_basic_and_advanced(rng, index):
     x = leaf(rng, (3, 4))
     assert gradcheck(lambda t: t[index], [x])

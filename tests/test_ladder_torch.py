@@ -1,6 +1,7 @@
 """Rungs 3-5 of the ladder against PyTorch: the same architecture built in torch, our
 state dict loaded into it (the key names are PyTorch's), then three optimizer steps on the
 same batches in float64; the losses and the parameters after the steps agree to rounding."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -81,23 +82,38 @@ def test_rung3_makemore_matches_torch_with_sgd():
     X, Y = makemore.dataset(makemore.words())
     rng = np.random.default_rng(0)
     batches = [(X[rows], Y[rows]) for rows in (rng.integers(0, len(X), 32) for _ in range(STEPS))]
-    losses = train_both(ours, theirs, optim.SGD(ours.parameters(), lr=0.1),
-                        torch.optim.SGD(theirs.parameters(), lr=0.1), batches)
+    losses = train_both(
+        ours,
+        theirs,
+        optim.SGD(ours.parameters(), lr=0.1),
+        torch.optim.SGD(theirs.parameters(), lr=0.1),
+        batches,
+    )
     assert_agree(ours, theirs, *losses)  # includes bn.running_mean/var and num_batches_tracked
 
 
 def test_rung4_cnn_matches_torch_with_sgd():
     ours = load("cnn").lenet(seed=0).to(np.float64)
     theirs = tnn.Sequential(
-        tnn.Conv2d(1, 8, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-        tnn.Conv2d(8, 16, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-        tnn.Flatten(), tnn.Linear(16 * 2 * 2, 10),
+        tnn.Conv2d(1, 8, 3, padding=1),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Conv2d(8, 16, 3, padding=1),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Flatten(),
+        tnn.Linear(16 * 2 * 2, 10),
     ).double()
     copy_into_torch(ours, theirs)
     rng = np.random.default_rng(0)
     batches = [(rng.standard_normal((16, 1, 8, 8)), rng.integers(0, 10, 16)) for _ in range(STEPS)]
-    losses = train_both(ours, theirs, optim.SGD(ours.parameters(), lr=0.1, momentum=0.9),
-                        torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9), batches)
+    losses = train_both(
+        ours,
+        theirs,
+        optim.SGD(ours.parameters(), lr=0.1, momentum=0.9),
+        torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9),
+        batches,
+    )
     assert_agree(ours, theirs, *losses)
 
 
@@ -142,9 +158,18 @@ def test_rung5_gpt_matches_torch_with_adamw():
     batches = []
     for _ in range(STEPS):
         starts = rng.integers(0, len(data) - block - 1, 8)
-        batches.append((np.stack([data[s:s + block] for s in starts]),
-                        np.stack([data[s + 1:s + block + 1] for s in starts])))
-    losses = train_both(ours, theirs, optim.AdamW(ours.parameters(), lr=3e-3, weight_decay=0.01),
-                        torch.optim.AdamW(theirs.parameters(), lr=3e-3, weight_decay=0.01), batches,
-                        flatten_logits=True)
+        batches.append(
+            (
+                np.stack([data[s : s + block] for s in starts]),
+                np.stack([data[s + 1 : s + block + 1] for s in starts]),
+            )
+        )
+    losses = train_both(
+        ours,
+        theirs,
+        optim.AdamW(ours.parameters(), lr=3e-3, weight_decay=0.01),
+        torch.optim.AdamW(theirs.parameters(), lr=3e-3, weight_decay=0.01),
+        batches,
+        flatten_logits=True,
+    )
     assert_agree(ours, theirs, *losses)

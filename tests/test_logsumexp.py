@@ -1,6 +1,7 @@
 """The fused `logsumexp` (one node, backward g * softmax(x)) against its composed twin
 (`fused=False`) and torch.logsumexp: values and gradients over axes, keepdims, logit gaps
 (0, 1000) and all -inf slices, in float32 and float64; gradcheck of both."""
+
 import numpy as np
 import pytest
 import torch

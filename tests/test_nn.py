@@ -1,4 +1,5 @@
 """nn: Parameter, Module registration/traversal/state dicts, Linear, Sequential, MLP, Dropout."""
+
 from __future__ import annotations
 
 import math
@@ -36,8 +37,16 @@ class Net(nn.Module):
         return self.layers(self.block(x))
 
 
-NET_KEYS = ["block.scale", "block.first.weight", "block.first.bias", "block.second.weight",
-            "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+NET_KEYS = [
+    "block.scale",
+    "block.first.weight",
+    "block.first.bias",
+    "block.second.weight",
+    "layers.0.weight",
+    "layers.0.bias",
+    "layers.2.weight",
+    "layers.2.bias",
+]
 
 
 # ----------------------------------------------------------------------------- Parameter
@@ -58,8 +67,16 @@ def test_named_parameters_follow_definition_order_with_dotted_names():
     net = Net()
     assert [name for name, _ in net.named_parameters()] == NET_KEYS
     assert list(net.state_dict()) == NET_KEYS
-    assert [type(m).__name__ for m in net.modules()] == ["Net", "Block", "Linear", "Linear", "Sequential",
-                                                          "Linear", "Tanh", "Linear"]
+    assert [type(m).__name__ for m in net.modules()] == [
+        "Net",
+        "Block",
+        "Linear",
+        "Linear",
+        "Sequential",
+        "Linear",
+        "Tanh",
+        "Linear",
+    ]
     assert [type(m).__name__ for m in net.children()] == ["Block", "Sequential"]
     assert net.note == "not a parameter"
     assert net.num_parameters() == 3 + 12 + 4 + 12 + 15 + 5 + 10 + 2
@@ -269,12 +286,19 @@ def test_sequential_indexing_len_iter():
     assert len(seq) == 4 and list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
 
 
-@pytest.mark.parametrize("activation, fn", [("relu", lambda z: np.maximum(z, 0)), ("tanh", np.tanh),
-                                            ("sigmoid", lambda z: 1 / (1 + np.exp(-z)))])
+@pytest.mark.parametrize(
+    "activation, fn",
+    [("relu", lambda z: np.maximum(z, 0)), ("tanh", np.tanh), ("sigmoid", lambda z: 1 / (1 + np.exp(-z)))],
+)
 def test_mlp_is_linear_layers_with_activation_between(activation, fn):
     model = nn.MLP([4, 6, 5, 3], activation=activation, rng=0)
-    assert [type(m).__name__ for m in model] == ["Linear", type(model[1]).__name__, "Linear",
-                                                 type(model[1]).__name__, "Linear"]
+    assert [type(m).__name__ for m in model] == [
+        "Linear",
+        type(model[1]).__name__,
+        "Linear",
+        type(model[1]).__name__,
+        "Linear",
+    ]
     x = np.random.default_rng(1).normal(size=(7, 4)).astype(np.float32)
     h = x
     for i, layer in enumerate(model[::2]):
@@ -290,8 +314,10 @@ def test_mlp_argument_errors_and_printing():
     with pytest.raises(ValueError, match="at least an input and an output"):
         nn.MLP([2])
     model = nn.MLP([2, 8, 3], rng=0)
-    assert repr(model) == ("MLP(\n  (0): Linear(in_features=2, out_features=8, bias=True)\n  (1): ReLU()\n"
-                           "  (2): Linear(in_features=8, out_features=3, bias=True)\n)")
+    assert repr(model) == (
+        "MLP(\n  (0): Linear(in_features=2, out_features=8, bias=True)\n  (1): ReLU()\n"
+        "  (2): Linear(in_features=8, out_features=3, bias=True)\n)"
+    )
     summary = model.summary()
     assert "0.weight" in summary and "(8, 2)" in summary and "MLP: 51 parameters (51 trainable)" in summary
 

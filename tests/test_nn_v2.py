@@ -1,5 +1,6 @@
 """nn (v2): ModuleList/ModuleDict/ParameterList/ParameterDict, buffers, apply, requires_grad_, to,
 zero_grad, nn.init, nn.utils, activation and loss modules — against PyTorch where it has the same thing."""
+
 from __future__ import annotations
 
 import math
@@ -132,17 +133,23 @@ def test_parameter_list_and_dict_register_parameters():
 @needs_torch
 def test_parameter_list_repr_is_torch_s():
     ours = nn.ParameterList([P(3), P(2, 4, dtype=np.float64)])
-    theirs = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(3)),
-                                     torch.zeros(2, 4, dtype=torch.float64)])
+    theirs = torch.nn.ParameterList(
+        [torch.nn.Parameter(torch.zeros(3)), torch.zeros(2, 4, dtype=torch.float64)]
+    )
     assert repr(ours) == repr(theirs).replace("torch.", "")
 
 
 # ----------------------------------------------------------------------------- the warning
-@pytest.mark.parametrize("value, instead", [
-    (lambda: [nn.Linear(2, 2, rng=0)], "nn.ModuleList"), (lambda: (nn.ReLU(), 3), "nn.ModuleList"),
-    (lambda: {"a": nn.ReLU()}, "nn.ModuleDict"), (lambda: [P(2)], "nn.ParameterList"),
-    (lambda: {"w": P(2)}, "nn.ParameterDict"),
-])
+@pytest.mark.parametrize(
+    "value, instead",
+    [
+        (lambda: [nn.Linear(2, 2, rng=0)], "nn.ModuleList"),
+        (lambda: (nn.ReLU(), 3), "nn.ModuleList"),
+        (lambda: {"a": nn.ReLU()}, "nn.ModuleDict"),
+        (lambda: [P(2)], "nn.ParameterList"),
+        (lambda: {"w": P(2)}, "nn.ParameterDict"),
+    ],
+)
 def test_plain_containers_of_modules_or_parameters_warn(value, instead):
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -390,10 +397,14 @@ def _torch_std(fn, shape, **kw):
 
 
 INITS = [
-    ("kaiming_uniform_", {}), ("kaiming_uniform_", dict(a=math.sqrt(5))),
-    ("kaiming_uniform_", dict(mode="fan_out", nonlinearity="relu")), ("kaiming_normal_", {}),
-    ("kaiming_normal_", dict(a=0.1, mode="fan_out")), ("xavier_uniform_", {}),
-    ("xavier_uniform_", dict(gain=5 / 3)), ("xavier_normal_", dict(gain=2.0)),
+    ("kaiming_uniform_", {}),
+    ("kaiming_uniform_", dict(a=math.sqrt(5))),
+    ("kaiming_uniform_", dict(mode="fan_out", nonlinearity="relu")),
+    ("kaiming_normal_", {}),
+    ("kaiming_normal_", dict(a=0.1, mode="fan_out")),
+    ("xavier_uniform_", {}),
+    ("xavier_uniform_", dict(gain=5 / 3)),
+    ("xavier_normal_", dict(gain=2.0)),
 ]
 
 
@@ -426,8 +437,11 @@ def test_plain_fills_match_torch():
     assert t.data.min() >= -1 and t.data.max() <= 0.5
     assert t.data.std() == pytest.approx(theirs.std().item(), rel=0.02)
     assert t.data.mean() == pytest.approx(theirs.mean().item(), abs=0.01)
-    for ours, theirs in [(nn.init.zeros_, torch.nn.init.zeros_), (nn.init.ones_, torch.nn.init.ones_),
-                         (nn.init.eye_, torch.nn.init.eye_)]:
+    for ours, theirs in [
+        (nn.init.zeros_, torch.nn.init.zeros_),
+        (nn.init.ones_, torch.nn.init.ones_),
+        (nn.init.eye_, torch.nn.init.eye_),
+    ]:
         expected = theirs(torch.full((3, 5), 7.0))
         np.testing.assert_array_equal(ours(Tensor(np.full((3, 5), 7.0))).data, expected)
     assert nn.init.constant_(Tensor(np.zeros(3, np.int64)), 4).data.tolist() == [4, 4, 4]
@@ -473,13 +487,22 @@ def _grads(dtype, seed, scale):
 
 @needs_torch
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from([2.0, 1, 3.5, math.inf, "inf"]), st.sampled_from([0.0, 0.1, 1.0, 5.0, 1e3, math.inf]),
-       st.sampled_from([np.float32, np.float64]), st.integers(0, 100), st.sampled_from([1e-3, 1.0, 30.0]))
+@given(
+    st.sampled_from([2.0, 1, 3.5, math.inf, "inf"]),
+    st.sampled_from([0.0, 0.1, 1.0, 5.0, 1e3, math.inf]),
+    st.sampled_from([np.float32, np.float64]),
+    st.integers(0, 100),
+    st.sampled_from([1e-3, 1.0, 30.0]),
+)
 def test_clip_grad_norm_matches_torch(norm_type, max_norm, dtype, seed, scale):
     grads = _grads(dtype, seed, scale)
     ours = [nn.Parameter(np.zeros_like(g)) for g in grads] + [nn.Parameter(np.zeros(2, dtype))]
-    theirs = [torch.zeros(g.shape, dtype=torch.float32 if dtype == np.float32 else torch.float64,
-                          requires_grad=True) for g in grads] + [torch.zeros(2, requires_grad=True)]
+    theirs = [
+        torch.zeros(
+            g.shape, dtype=torch.float32 if dtype == np.float32 else torch.float64, requires_grad=True
+        )
+        for g in grads
+    ] + [torch.zeros(2, requires_grad=True)]
     for p, q, g in zip(ours, theirs, grads):
         p.grad, q.grad = Tensor(g.copy()), torch.tensor(g.copy())
     total = nn.utils.clip_grad_norm_(iter(ours), max_norm, norm_type=norm_type)
@@ -517,8 +540,10 @@ def test_clip_grad_value_and_vectors_match_torch():
     nn.utils.clip_grad_value_(ours, 1.5)
     torch.nn.utils.clip_grad_value_(theirs, 1.5)
     np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
-    net, tnet = nn.MLP([3, 4, 2], rng=0), torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
-                                                              torch.nn.Linear(4, 2))
+    net, tnet = (
+        nn.MLP([3, 4, 2], rng=0),
+        torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)),
+    )
     tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
     vec = nn.utils.parameters_to_vector(net.parameters())
     np.testing.assert_array_equal(vec.data, torch.nn.utils.parameters_to_vector(tnet.parameters()).detach())
@@ -550,13 +575,30 @@ def test_utils_errors_name_the_argument():
 
 # ----------------------------------------------------------------------------- activation and shape layers
 ACTIVATIONS = [
-    ("Identity", (), {}), ("Flatten", (), {}), ("Flatten", (0, 1), {}), ("Unflatten", (1, (2, 2)), {}),
-    ("GELU", (), {}), ("GELU", (), dict(approximate="tanh")), ("SiLU", (), {}), ("Mish", (), {}),
-    ("SELU", (), {}), ("CELU", (0.5,), {}), ("LeakyReLU", (0.2,), {}), ("ELU", (), dict(alpha=0.7)),
-    ("Softplus", (), dict(beta=2.0, threshold=5.0)), ("Softsign", (), {}), ("Hardtanh", (-0.5, 2.0), {}),
-    ("ReLU6", (), {}), ("Hardsigmoid", (), {}), ("Hardswish", (), {}), ("LogSigmoid", (), {}),
-    ("Softmax", (), dict(dim=1)), ("LogSoftmax", (), dict(dim=-1)), ("Softmin", (), dict(dim=0)),
-    ("ReLU", (), dict(inplace=True)), ("LeakyReLU", (), dict(inplace=True)),
+    ("Identity", (), {}),
+    ("Flatten", (), {}),
+    ("Flatten", (0, 1), {}),
+    ("Unflatten", (1, (2, 2)), {}),
+    ("GELU", (), {}),
+    ("GELU", (), dict(approximate="tanh")),
+    ("SiLU", (), {}),
+    ("Mish", (), {}),
+    ("SELU", (), {}),
+    ("CELU", (0.5,), {}),
+    ("LeakyReLU", (0.2,), {}),
+    ("ELU", (), dict(alpha=0.7)),
+    ("Softplus", (), dict(beta=2.0, threshold=5.0)),
+    ("Softsign", (), {}),
+    ("Hardtanh", (-0.5, 2.0), {}),
+    ("ReLU6", (), {}),
+    ("Hardsigmoid", (), {}),
+    ("Hardswish", (), {}),
+    ("LogSigmoid", (), {}),
+    ("Softmax", (), dict(dim=1)),
+    ("LogSoftmax", (), dict(dim=-1)),
+    ("Softmin", (), dict(dim=0)),
+    ("ReLU", (), dict(inplace=True)),
+    ("LeakyReLU", (), dict(inplace=True)),
 ]
 
 
@@ -625,7 +667,8 @@ LOSSES = [
     ("CrossEntropyLoss", dict(ignore_index=2, reduction="none"), "index"),
     ("CrossEntropyLoss", dict(label_smoothing=0.2), "probs"),
     ("CrossEntropyLoss", dict(reduction="none"), "probs"),
-    ("NLLLoss", {}, "logp"), ("NLLLoss", dict(weight=[1.0, 2.0, 0.5, 1.5]), "logp-ignore"),
+    ("NLLLoss", {}, "logp"),
+    ("NLLLoss", dict(weight=[1.0, 2.0, 0.5, 1.5]), "logp-ignore"),
     ("NLLLoss", dict(reduction="none", ignore_index=1), "logp"),
 ]
 
@@ -655,20 +698,25 @@ def test_class_losses_match_torch_with_classes_on_axis_1(name, kw, kind, shape):
 def test_class_losses_take_unbatched_input():
     x = np.random.default_rng(0).normal(size=5)
     p = np.random.default_rng(1).dirichlet(np.ones(5))
-    for ours, theirs, target in [(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), np.array(2)),
-                                 (nn.CrossEntropyLoss(label_smoothing=0.1),
-                                  torch.nn.CrossEntropyLoss(label_smoothing=0.1), p),
-                                 (nn.NLLLoss(), torch.nn.NLLLoss(), np.array(1))]:
+    for ours, theirs, target in [
+        (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), np.array(2)),
+        (nn.CrossEntropyLoss(label_smoothing=0.1), torch.nn.CrossEntropyLoss(label_smoothing=0.1), p),
+        (nn.NLLLoss(), torch.nn.NLLLoss(), np.array(1)),
+    ]:
         expected = theirs(torch.tensor(x), torch.tensor(target)).item()
         assert ours(x, target).item() == pytest.approx(expected, rel=1e-12)
 
 
 PAIR_LOSSES = [
-    ("MSELoss", {}), ("MSELoss", dict(reduction="sum")), ("L1Loss", dict(reduction="none")),
-    ("SmoothL1Loss", dict(beta=0.5)), ("HuberLoss", dict(delta=0.7)),
+    ("MSELoss", {}),
+    ("MSELoss", dict(reduction="sum")),
+    ("L1Loss", dict(reduction="none")),
+    ("SmoothL1Loss", dict(beta=0.5)),
+    ("HuberLoss", dict(delta=0.7)),
     ("BCELoss", dict(weight=[0.5, 2.0, 1.0])),
     ("BCEWithLogitsLoss", dict(weight=[0.5, 2.0, 1.0], pos_weight=[3.0, 1.0, 0.2])),
-    ("BCEWithLogitsLoss", dict(reduction="sum")), ("KLDivLoss", dict(reduction="batchmean")),
+    ("BCEWithLogitsLoss", dict(reduction="sum")),
+    ("KLDivLoss", dict(reduction="batchmean")),
     ("KLDivLoss", dict(log_target=True, reduction="sum")),
 ]
 
@@ -716,29 +764,72 @@ def test_loss_weights_are_buffers_and_arguments_are_checked():
 
 
 # ----------------------------------------------------------------------------- fuzz: wrong arguments
-BAD = st.one_of(st.sampled_from([None, "", "abc", b"x", [], [1, 2], {}, (1,), True, 1j, math.nan, math.inf,
-                                 -1, -1.5, 0, 10**30, object(), np.array([1.0, 2.0]), Tensor([1.0, 2.0]),
-                                 print]),
-                st.integers(-10, 10), st.floats(allow_nan=True), st.text(max_size=3))
+BAD = st.one_of(
+    st.sampled_from(
+        [
+            None,
+            "",
+            "abc",
+            b"x",
+            [],
+            [1, 2],
+            {},
+            (1,),
+            True,
+            1j,
+            math.nan,
+            math.inf,
+            -1,
+            -1.5,
+            0,
+            10**30,
+            object(),
+            np.array([1.0, 2.0]),
+            Tensor([1.0, 2.0]),
+            print,
+        ]
+    ),
+    st.integers(-10, 10),
+    st.floats(allow_nan=True),
+    st.text(max_size=3),
+)
 FUZZ = [
     ("ModuleList", lambda **k: nn.ModuleList(**k), lambda: dict(modules=[nn.ReLU()])),
-    ("ModuleList.insert", lambda **k: nn.ModuleList([nn.ReLU()]).insert(**k),
-     lambda: dict(index=0, module=nn.Tanh())),
+    (
+        "ModuleList.insert",
+        lambda **k: nn.ModuleList([nn.ReLU()]).insert(**k),
+        lambda: dict(index=0, module=nn.Tanh()),
+    ),
     ("ModuleDict", lambda **k: nn.ModuleDict(**k), lambda: dict(modules={"a": nn.ReLU()})),
     ("ParameterList", lambda **k: nn.ParameterList(**k), lambda: dict(values=[P(2)])),
-    ("register_buffer", lambda **k: nn.Module().register_buffer(**k),
-     lambda: dict(name="b", tensor=Tensor([1.0]), persistent=True)),
+    (
+        "register_buffer",
+        lambda **k: nn.Module().register_buffer(**k),
+        lambda: dict(name="b", tensor=Tensor([1.0]), persistent=True),
+    ),
     ("to", lambda **k: nn.Linear(2, 2, rng=0).to(**k), lambda: dict(dtype=np.float64, device="cpu")),
-    ("kaiming_uniform_", nn.init.kaiming_uniform_,
-     lambda: dict(tensor=Tensor(np.zeros((2, 3))), a=0.0, mode="fan_in", nonlinearity="relu", generator=0)),
-    ("xavier_normal_", nn.init.xavier_normal_,
-     lambda: dict(tensor=Tensor(np.zeros((2, 3))), gain=1.0, generator=0)),
+    (
+        "kaiming_uniform_",
+        nn.init.kaiming_uniform_,
+        lambda: dict(tensor=Tensor(np.zeros((2, 3))), a=0.0, mode="fan_in", nonlinearity="relu", generator=0),
+    ),
+    (
+        "xavier_normal_",
+        nn.init.xavier_normal_,
+        lambda: dict(tensor=Tensor(np.zeros((2, 3))), gain=1.0, generator=0),
+    ),
     ("uniform_", nn.init.uniform_, lambda: dict(tensor=Tensor(np.zeros(3)), a=-1.0, b=1.0, generator=0)),
-    ("clip_grad_norm_", nn.utils.clip_grad_norm_,
-     lambda: dict(parameters=[P(3)], max_norm=1.0, norm_type=2.0, error_if_nonfinite=False)),
+    (
+        "clip_grad_norm_",
+        nn.utils.clip_grad_norm_,
+        lambda: dict(parameters=[P(3)], max_norm=1.0, norm_type=2.0, error_if_nonfinite=False),
+    ),
     ("clip_grad_value_", nn.utils.clip_grad_value_, lambda: dict(parameters=[P(3)], clip_value=1.0)),
-    ("CrossEntropyLoss", nn.CrossEntropyLoss,
-     lambda: dict(weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0)),
+    (
+        "CrossEntropyLoss",
+        nn.CrossEntropyLoss,
+        lambda: dict(weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0),
+    ),
     ("BCEWithLogitsLoss", nn.BCEWithLogitsLoss, lambda: dict(weight=None, reduction="mean", pos_weight=None)),
     ("Unflatten", nn.Unflatten, lambda: dict(dim=1, unflattened_size=(2, 2))),
     ("Softplus", nn.Softplus, lambda: dict(beta=1.0, threshold=20.0)),
@@ -755,8 +846,11 @@ def _last_frame(exc):
 
 
 @pytest.mark.parametrize("name, call, kwargs, arg", CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
-@settings(max_examples=int(os.environ.get("TINYGRAD_CE_FUZZ_EXAMPLES", "10")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("TINYGRAD_CE_FUZZ_EXAMPLES", "10")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(value=BAD)
 def test_a_wrong_argument_is_a_clear_error_or_works(name, call, kwargs, arg, value):
     kw = kwargs()

@@ -1,5 +1,6 @@
 """layer_norm, batch_norm and embedding: the fused ops against their composed twins,
 gradchecks (second order through the fused backward), and PyTorch's numbers."""
+
 import numpy as np
 import pytest
 
@@ -38,8 +39,13 @@ def _assert_twins(fn, xs, rtol):
 
 
 # ----------------------------------------------------------------------------- layer_norm
-LN_CASES = [((4, 5), (5,), True, True), ((2, 3, 4), (3, 4), True, True), ((3, 6), 6, False, False),
-            ((3, 6), (6,), True, False), ((3, 6), (6,), False, True)]
+LN_CASES = [
+    ((4, 5), (5,), True, True),
+    ((2, 3, 4), (3, 4), True, True),
+    ((3, 6), 6, False, False),
+    ((3, 6), (6,), True, False),
+    ((3, 6), (6,), False, True),
+]
 
 
 def _ln_inputs(shape, norm, has_w, has_b, dtype=np.float64, shift=0.0):
@@ -53,6 +59,7 @@ def _ln(norm, has_w, has_b):
         w = p.pop(0) if has_w else None
         b = p.pop(0) if has_b else None
         return F.layer_norm(x, norm, w, b, eps=1e-5, fused=fused)
+
     return fn
 
 
@@ -146,8 +153,10 @@ def _bn(training, rm=None, rv=None):
     def fn(x, w, b, fused=True):
         mean = rm if rm is not None else Tensor(np.zeros(3))
         var = rv if rv is not None else Tensor(np.ones(3))
-        return F.batch_norm(x, Tensor(mean.data.copy()), Tensor(var.data.copy()), w, b, training, 0.1, 1e-5,
-                            fused=fused)
+        return F.batch_norm(
+            x, Tensor(mean.data.copy()), Tensor(var.data.copy()), w, b, training, 0.1, 1e-5, fused=fused
+        )
+
     return fn
 
 
@@ -208,8 +217,9 @@ def test_batch_norm_matches_torch_with_running_stats(shape, fused):
 
 
 @needs_torch
-@pytest.mark.parametrize("cls, shape", [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)),
-                                        ("BatchNorm2d", (2, 3, 4, 5))])
+@pytest.mark.parametrize(
+    "cls, shape", [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (2, 3, 4, 5))]
+)
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_batch_norm_modules_follow_torch(cls, shape, momentum):
     torch.manual_seed(0)
@@ -231,8 +241,12 @@ def test_batch_norm_modules_follow_torch(cls, shape, momentum):
         expected = theirs(torch.tensor(x)).detach().numpy()
         np.testing.assert_allclose(ours(x).data, expected, rtol=1e-5, atol=1e-5)
         for k, v in theirs.state_dict().items():
-            np.testing.assert_allclose(ours.state_dict()[k].data if hasattr(ours.state_dict()[k], "data")
-                                       else ours.state_dict()[k], v.numpy(), rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(
+                ours.state_dict()[k].data if hasattr(ours.state_dict()[k], "data") else ours.state_dict()[k],
+                v.numpy(),
+                rtol=1e-6,
+                atol=1e-6,
+            )
     assert repr(ours) == repr(theirs)
     for kwargs in ({"affine": False}, {"bias": False}, {"track_running_stats": False}):
         ours, theirs = getattr(nn, cls)(3, **kwargs), getattr(torch.nn, cls)(3, **kwargs)

@@ -1,5 +1,6 @@
 """optim: SGD/Adam/AdamW against independently written update rules and torch.optim,
 state save/load, argument checks, and the learning-rate schedules."""
+
 from __future__ import annotations
 
 import math
@@ -84,8 +85,12 @@ def test_adam_and_adamw_match_the_update_rule(cls, decoupled, kwargs):
     np.testing.assert_allclose(p.data, adam_rule(start, grads, decoupled=decoupled, **kwargs), rtol=1e-10)
 
 
-@pytest.mark.parametrize("name, kwargs", [("SGD", c) for c in SGD_CASES] + [("Adam", c) for c in ADAM_CASES]
-                         + [("AdamW", dict(lr=0.01)), ("AdamW", dict(lr=0.01, weight_decay=0.2))])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [("SGD", c) for c in SGD_CASES]
+    + [("Adam", c) for c in ADAM_CASES]
+    + [("AdamW", dict(lr=0.01)), ("AdamW", dict(lr=0.01, weight_decay=0.2))],
+)
 def test_same_trajectory_as_torch_optim(name, kwargs):
     torch = pytest.importorskip("torch")
     start, grads = np.random.default_rng(2).normal(size=(4, 3)).astype(np.float32), gradients((4, 3), seed=3)
@@ -145,8 +150,14 @@ def test_lr_is_an_adjustable_attribute():
     assert "SGD(1 parameters, lr=0.25" in repr(opt)
 
 
-@pytest.mark.parametrize("cls, kwargs", [(optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
-                                         (optim.Adam, dict(lr=0.01)), (optim.AdamW, dict(lr=0.01))])
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+        (optim.Adam, dict(lr=0.01)),
+        (optim.AdamW, dict(lr=0.01)),
+    ],
+)
 def test_state_round_trip_through_save_continues_bit_identically(tmp_path, cls, kwargs):
     grads = gradients((2, 3), seed=4)
     start = np.random.default_rng(5).normal(size=(2, 3)).astype(np.float32)
@@ -186,16 +197,19 @@ def test_load_state_dict_rejects_what_does_not_fit():
         optim.Adam([p]).load_state_dict({**state, "state.0.bogus": np.zeros(3)})
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: optim.SGD([], lr=0.1), "empty parameter list"),
-    (lambda p: optim.SGD([p, p], lr=0.1), "appears more than once"),
-    (lambda p: optim.SGD([Tensor(np.ones(2))], lr=0.1), "not a float leaf with grad"),
-    (lambda p: optim.SGD([p], lr=-1.0), "lr must be a finite number >= 0"),
-    (lambda p: optim.SGD([p], lr=0.1, nesterov=True), "nesterov needs momentum > 0"),
-    (lambda p: optim.Adam([p], betas=(0.9, 1.0)), r"betas\[1\] must be in \[0, 1\)"),
-    (lambda p: optim.Adam([p], eps=float("nan")), "eps must be"),
-    (lambda p: optim.StepLR(optim.SGD([p], lr=0.1), step_size=0), "step_size must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: optim.SGD([], lr=0.1), "empty parameter list"),
+        (lambda p: optim.SGD([p, p], lr=0.1), "appears more than once"),
+        (lambda p: optim.SGD([Tensor(np.ones(2))], lr=0.1), "not a float leaf with grad"),
+        (lambda p: optim.SGD([p], lr=-1.0), "lr must be a finite number >= 0"),
+        (lambda p: optim.SGD([p], lr=0.1, nesterov=True), "nesterov needs momentum > 0"),
+        (lambda p: optim.Adam([p], betas=(0.9, 1.0)), r"betas\[1\] must be in \[0, 1\)"),
+        (lambda p: optim.Adam([p], eps=float("nan")), "eps must be"),
+        (lambda p: optim.StepLR(optim.SGD([p], lr=0.1), step_size=0), "step_size must be a positive integer"),
+    ],
+)
 def test_bad_arguments_are_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make(nn.Parameter(np.zeros(2)))
@@ -227,8 +241,10 @@ def test_schedules_match_torch():
     torch = pytest.importorskip("torch")
     for ours, theirs in [
         (lambda o: optim.StepLR(o, 3, gamma=0.3), lambda o: torch.optim.lr_scheduler.StepLR(o, 3, gamma=0.3)),
-        (lambda o: optim.CosineAnnealingLR(o, 7, 0.001),
-         lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 7, 0.001)),
+        (
+            lambda o: optim.CosineAnnealingLR(o, 7, 0.001),
+            lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 7, 0.001),
+        ),
     ]:
         opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.2)
         torch_opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.2)

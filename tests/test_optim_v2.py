@@ -2,6 +2,7 @@
 schedulers ExponentialLR, LambdaLR, LinearLR, OneCycleLR, ReduceLROnPlateau — each
 against torch.optim on the same parameters and gradients (float64, to 1e-12), plus
 state dicts through `tinygrad_ce.save` and the argument checks."""
+
 from __future__ import annotations
 
 import math
@@ -90,8 +91,10 @@ def test_same_trajectory_as_torch_in_float64(name, kwargs, groups):
         assert_same(ours, theirs)
 
 
-@pytest.mark.parametrize("name, kwargs", [("RMSprop", dict(momentum=0.9, centered=True)), ("Adagrad", {}),
-                                          ("Adam", dict(amsgrad=True))])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [("RMSprop", dict(momentum=0.9, centered=True)), ("Adagrad", {}), ("Adam", dict(amsgrad=True))],
+)
 def test_new_rules_keep_float32_and_match_torch(name, kwargs):
     (opt, ours), (ref, theirs), grads = both(name, kwargs, dtype=np.float32)
     arrays = [p.data for p in ours]
@@ -173,9 +176,11 @@ def test_step_checks_values_set_by_hand_and_changes_nothing():
     p = nn.Parameter(np.ones(3))
     p.grad = Tensor(np.ones(3))
     opt = optim.SGD([{"params": [p]}], lr=0.1, momentum=0.9)
-    for key, value, message in [("lr", math.nan, r"param_groups\[0\]\['lr'\] must be a finite number >= 0"),
-                                ("momentum", -1, r"param_groups\[0\]\['momentum'\]"),
-                                ("nesterov", 1, r"param_groups\[0\]\['nesterov'\] must be True or False")]:
+    for key, value, message in [
+        ("lr", math.nan, r"param_groups\[0\]\['lr'\] must be a finite number >= 0"),
+        ("momentum", -1, r"param_groups\[0\]\['momentum'\]"),
+        ("nesterov", 1, r"param_groups\[0\]\['nesterov'\] must be True or False"),
+    ]:
         old = opt.param_groups[0][key]
         opt.param_groups[0][key] = value
         with pytest.raises((TypeError, ValueError), match="SGD.step: " + message):
@@ -201,33 +206,74 @@ def param():
     return nn.Parameter(np.zeros(2))
 
 
-@pytest.mark.parametrize("make, error, message", [
-    (lambda: optim.SGD([{"params": [param()]}, param()]), TypeError, r"params\[1\] is a Parameter, not a"),
-    (lambda: optim.SGD([{"lr": 0.1}]), ValueError, r"params\[0\] has no 'params' key"),
-    (lambda: optim.SGD([{"params": [param()], "learning_rate": 0.1}]), ValueError,
-     r"params\[0\] has unknown key 'learning_rate' \(known: params, lr, momentum"),
-    (lambda: (lambda p: optim.SGD([{"params": [p]}, {"params": [p]}]))(param()), ValueError,
-     r"params\[1\]\['params'\]\[0\] .* already in a param group"),
-    (lambda: optim.Adam([{"params": [param()], "lr": math.nan}]), ValueError,
-     r"Adam: params\[0\]\['lr'\] must be a finite number >= 0, got nan"),
-    (lambda: optim.Adam([{"params": [param()], "betas": (0.9, 1.0)}]), ValueError,
-     r"params\[0\]\['betas'\]\[1\] must be in \[0, 1\)"),
-    (lambda: optim.SGD([{"params": [param()], "nesterov": True}]), ValueError, "nesterov needs momentum > 0"),
-    (lambda: optim.SGD([{"params": [param(), 3]}]), TypeError, r"params\[0\]\['params'\]\[1\] is a int"),
-    (lambda: optim.SGD([{"params": "ab"}]), TypeError, r"params\[0\]\['params'\] must be an iterable"),
-    (lambda: optim.RMSprop([param()], alpha=1.5), ValueError, r"RMSprop: alpha must be in \[0, 1\], got 1.5"),
-    (lambda: optim.RMSprop([param()], centered=1), TypeError, "RMSprop: centered must be True or False"),
-    (lambda: optim.RMSprop([param()], momentum=-0.1), ValueError, "RMSprop: momentum must be a finite"),
-    (lambda: optim.Adagrad([param()], lr_decay=-1), ValueError, "Adagrad: lr_decay must be a finite number"),
-    (lambda: optim.Adagrad([param()], initial_accumulator_value=math.inf), ValueError,
-     "Adagrad: initial_accumulator_value must be a finite number >= 0, got inf"),
-    (lambda: optim.Adagrad([param()], eps=True), TypeError, r"Adagrad: eps .*bools are not numbers"),
-    (lambda: optim.Adam([param()], amsgrad="yes"), TypeError, "Adam: amsgrad must be True or False"),
-    (lambda: optim.SGD([param()]).add_param_group([param()]), TypeError,
-     "SGD.add_param_group: param_group must be a dict"),
-    (lambda: optim.SGD([param()]).zero_grad(set_to_none=0), TypeError, "set_to_none must be True or False"),
-    (lambda: optim.SGD([param()]).step(closure=3), TypeError, "closure must be callable or None"),
-])
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (
+            lambda: optim.SGD([{"params": [param()]}, param()]),
+            TypeError,
+            r"params\[1\] is a Parameter, not a",
+        ),
+        (lambda: optim.SGD([{"lr": 0.1}]), ValueError, r"params\[0\] has no 'params' key"),
+        (
+            lambda: optim.SGD([{"params": [param()], "learning_rate": 0.1}]),
+            ValueError,
+            r"params\[0\] has unknown key 'learning_rate' \(known: params, lr, momentum",
+        ),
+        (
+            lambda: (lambda p: optim.SGD([{"params": [p]}, {"params": [p]}]))(param()),
+            ValueError,
+            r"params\[1\]\['params'\]\[0\] .* already in a param group",
+        ),
+        (
+            lambda: optim.Adam([{"params": [param()], "lr": math.nan}]),
+            ValueError,
+            r"Adam: params\[0\]\['lr'\] must be a finite number >= 0, got nan",
+        ),
+        (
+            lambda: optim.Adam([{"params": [param()], "betas": (0.9, 1.0)}]),
+            ValueError,
+            r"params\[0\]\['betas'\]\[1\] must be in \[0, 1\)",
+        ),
+        (
+            lambda: optim.SGD([{"params": [param()], "nesterov": True}]),
+            ValueError,
+            "nesterov needs momentum > 0",
+        ),
+        (lambda: optim.SGD([{"params": [param(), 3]}]), TypeError, r"params\[0\]\['params'\]\[1\] is a int"),
+        (lambda: optim.SGD([{"params": "ab"}]), TypeError, r"params\[0\]\['params'\] must be an iterable"),
+        (
+            lambda: optim.RMSprop([param()], alpha=1.5),
+            ValueError,
+            r"RMSprop: alpha must be in \[0, 1\], got 1.5",
+        ),
+        (lambda: optim.RMSprop([param()], centered=1), TypeError, "RMSprop: centered must be True or False"),
+        (lambda: optim.RMSprop([param()], momentum=-0.1), ValueError, "RMSprop: momentum must be a finite"),
+        (
+            lambda: optim.Adagrad([param()], lr_decay=-1),
+            ValueError,
+            "Adagrad: lr_decay must be a finite number",
+        ),
+        (
+            lambda: optim.Adagrad([param()], initial_accumulator_value=math.inf),
+            ValueError,
+            "Adagrad: initial_accumulator_value must be a finite number >= 0, got inf",
+        ),
+        (lambda: optim.Adagrad([param()], eps=True), TypeError, r"Adagrad: eps .*bools are not numbers"),
+        (lambda: optim.Adam([param()], amsgrad="yes"), TypeError, "Adam: amsgrad must be True or False"),
+        (
+            lambda: optim.SGD([param()]).add_param_group([param()]),
+            TypeError,
+            "SGD.add_param_group: param_group must be a dict",
+        ),
+        (
+            lambda: optim.SGD([param()]).zero_grad(set_to_none=0),
+            TypeError,
+            "set_to_none must be True or False",
+        ),
+        (lambda: optim.SGD([param()]).step(closure=3), TypeError, "closure must be callable or None"),
+    ],
+)
 def test_bad_groups_and_hyperparameters_are_clear_errors(make, error, message):
     with pytest.raises(error, match=message) as info:
         make()
@@ -284,12 +330,15 @@ def test_closure_is_called_and_its_loss_returned():
 
 
 # ----------------------------------------------------------------------------- optimizer state dicts
-@pytest.mark.parametrize("name, kwargs, groups", [
-    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True), None),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.01), [{}, {"lr": 0.2, "initial_accumulator_value": 0.5}]),
-    ("Adam", dict(lr=0.01, amsgrad=True), [{"betas": (0.8, 0.99)}, {}]),
-    ("SGD", dict(lr=0.1, momentum=0.9), [{"nesterov": True}, {"lr": 0.3}]),
-])
+@pytest.mark.parametrize(
+    "name, kwargs, groups",
+    [
+        ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True), None),
+        ("Adagrad", dict(lr=0.1, lr_decay=0.01), [{}, {"lr": 0.2, "initial_accumulator_value": 0.5}]),
+        ("Adam", dict(lr=0.01, amsgrad=True), [{"betas": (0.8, 0.99)}, {}]),
+        ("SGD", dict(lr=0.1, momentum=0.9), [{"nesterov": True}, {"lr": 0.3}]),
+    ],
+)
 def test_state_round_trip_through_save_continues_bit_identically(tmp_path, name, kwargs, groups):
     starts, grads = starts_and_grads()
 
@@ -363,12 +412,14 @@ def test_state_dict_format_with_groups_and_its_checks():
 # ----------------------------------------------------------------------------- schedulers against torch
 def optimizers(name="SGD", **kwargs):
     """Ours and torch's, two param groups (lr 0.1 and 0.05)."""
+
     def make(lib, param):
         groups = [{"params": [param(2)]}, {"params": [param(3)], "lr": 0.05}]
         return getattr(lib, name)(groups, lr=0.1, **kwargs)
 
-    return make(optim, lambda n: nn.Parameter(np.zeros(n))), make(torch.optim, lambda n: torch.nn.Parameter(
-        torch.zeros(n, dtype=torch.float64)))
+    return make(optim, lambda n: nn.Parameter(np.zeros(n))), make(
+        torch.optim, lambda n: torch.nn.Parameter(torch.zeros(n, dtype=torch.float64))
+    )
 
 
 SCHEDULES = {
@@ -381,11 +432,23 @@ SCHEDULES = {
     "LinearLR": (lambda lib, o: lib.LinearLR(o), {}),
     "LinearLR-down": (lambda lib, o: lib.LinearLR(o, start_factor=0.5, end_factor=0.1, total_iters=8), {}),
     "OneCycleLR": (lambda lib, o: lib.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=20), {"momentum": 0.9}),
-    "OneCycleLR-linear-3": (lambda lib, o: lib.OneCycleLR(o, 1.0, total_steps=25, anneal_strategy="linear",
-                                                           three_phase=True), {}),
-    "OneCycleLR-epochs": (lambda lib, o: lib.OneCycleLR(o, 0.01, epochs=4, steps_per_epoch=5, pct_start=0.5,
-                                                         div_factor=10, final_div_factor=100,
-                                                         cycle_momentum=False), {}),
+    "OneCycleLR-linear-3": (
+        lambda lib, o: lib.OneCycleLR(o, 1.0, total_steps=25, anneal_strategy="linear", three_phase=True),
+        {},
+    ),
+    "OneCycleLR-epochs": (
+        lambda lib, o: lib.OneCycleLR(
+            o,
+            0.01,
+            epochs=4,
+            steps_per_epoch=5,
+            pct_start=0.5,
+            div_factor=10,
+            final_div_factor=100,
+            cycle_momentum=False,
+        ),
+        {},
+    ),
 }
 
 
@@ -432,8 +495,10 @@ def test_one_cycle_trains_the_same_parameters_as_torch():
 
 PLATEAUS = [
     (dict(patience=2, factor=0.5), list(np.r_[np.linspace(1, 0.5, 5), np.full(15, 0.5)])),
-    (dict(mode="max", patience=1, threshold=0.01, threshold_mode="abs", cooldown=2, min_lr=[0.01, 0.02]),
-     list(np.random.default_rng(0).normal(size=20))),
+    (
+        dict(mode="max", patience=1, threshold=0.01, threshold_mode="abs", cooldown=2, min_lr=[0.01, 0.02]),
+        list(np.random.default_rng(0).normal(size=20)),
+    ),
     (dict(patience=0, eps=1e-3, min_lr=0.004), [1.0, math.nan, 0.5, math.nan] * 5),
     (dict(mode="max", threshold=0.1, patience=3, factor=0.0), list(np.random.default_rng(1).normal(size=20))),
 ]
@@ -450,7 +515,10 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs, metrics):
         reference.step(metric)
         assert schedule.get_last_lr() == reference.get_last_lr()
         assert (schedule.best, schedule.num_bad_epochs, schedule.cooldown_counter) == (
-            reference.best, reference.num_bad_epochs, reference.cooldown_counter)
+            reference.best,
+            reference.num_bad_epochs,
+            reference.cooldown_counter,
+        )
 
 
 # ----------------------------------------------------------------------------- scheduler state and checks
@@ -488,9 +556,11 @@ def test_plateau_state_round_trip_and_checks(tmp_path):
     expected = {"last_epoch": 4, "best": 0.5, "num_bad_epochs": 0, "cooldown_counter": 0}
     assert resumed.state_dict() == schedule.state_dict() == expected
     resumed.load_state_dict({**resumed.state_dict(), "best": math.inf})
-    for bad, message in [({"last_epoch": 1}, "missing keys: best, num_bad_epochs, cooldown_counter"),
-                         ({**expected, "best": math.nan}, r"best must be a number \(inf allowed\)"),
-                         ({**expected, "num_bad_epochs": -1}, "num_bad_epochs must be a non-negative")]:
+    for bad, message in [
+        ({"last_epoch": 1}, "missing keys: best, num_bad_epochs, cooldown_counter"),
+        ({**expected, "best": math.nan}, r"best must be a number \(inf allowed\)"),
+        ({**expected, "num_bad_epochs": -1}, "num_bad_epochs must be a non-negative"),
+    ]:
         with pytest.raises(ValueError, match=message):
             resumed.load_state_dict(bad)
     with pytest.raises(TypeError, match="ReduceLROnPlateau.step: metrics must be a number"):
@@ -537,37 +607,77 @@ def one_cycle(optimizer, **kwargs):
     return optim.OneCycleLR(optimizer, **{"max_lr": 0.1, "total_steps": 5, **kwargs})
 
 
-@pytest.mark.parametrize("make, error, message", [
-    (lambda o: optim.ExponentialLR(o, gamma=-0.5), ValueError, "ExponentialLR: gamma must be a finite"),
-    (lambda o: optim.ExponentialLR(None, 0.5), TypeError, "ExponentialLR: optimizer must be a tinygrad_ce"),
-    (lambda o: optim.LinearLR(o, start_factor=0.0), ValueError, r"start_factor must be in \(0, 1\]"),
-    (lambda o: optim.LinearLR(o, end_factor=1.5), ValueError, r"LinearLR: end_factor must be in \[0, 1\]"),
-    (lambda o: optim.LinearLR(o, total_iters=0), ValueError, "LinearLR: total_iters must be a positive"),
-    (lambda o: optim.LambdaLR(o, 0.5), TypeError, "LambdaLR: lr_lambda must be a function of the epoch"),
-    (lambda o: optim.LambdaLR(o, [abs]), ValueError, "LambdaLR: lr_lambda has 1 functions for 2 param"),
-    (lambda o: optim.LambdaLR(o, [abs, 2]), TypeError, r"LambdaLR: lr_lambda\[1\] must be a function"),
-    (lambda o: optim.LambdaLR(o, lambda e: "x"), TypeError, "LambdaLR: lr_lambda returned str 'x' at epoch"),
-    (lambda o: optim.LambdaLR(o, lambda e: math.nan), ValueError, "LambdaLR: the lr at epoch 0 is not fin"),
-    (lambda o: optim.LambdaLR(o, lambda e: -1), ValueError, "LambdaLR: the lr at epoch 0 is negative"),
-    (lambda o: optim.OneCycleLR(o, 0.1), ValueError, "OneCycleLR: give total_steps, or epochs and steps_"),
-    (lambda o: one_cycle(o, total_steps=None, epochs=2, steps_per_epoch=0), ValueError,
-     "OneCycleLR: steps_per_epoch must be a positive integer"),
-    (lambda o: one_cycle(o, max_lr=[0.1]), ValueError, "OneCycleLR: max_lr has 1 values for 2"),
-    (lambda o: one_cycle(o, anneal_strategy="exp"), ValueError, "anneal_strategy must be one of cos, linear"),
-    (lambda o: one_cycle(o, pct_start=1.5), ValueError, r"pct_start must be in \[0, 1\]"),
-    (lambda o: one_cycle(o, div_factor=0), ValueError, "div_factor must be a finite"),
-    (lambda o: one_cycle(o, total_steps=10, pct_start=0.1), ValueError, "step 0 falls in a phase of no"),
-    (lambda o: one_cycle(optim.Adagrad([param()])), ValueError,
-     "cycle_momentum=True needs an optimizer with momentum or betas; Adagrad has neither"),
-    (lambda o: one_cycle(optim.Adam([param()]), max_momentum=1.0), ValueError,
-     r"OneCycleLR: max_momentum must be in \[0, 1\)"),
-    (lambda o: optim.ReduceLROnPlateau(o, mode="low"), ValueError, "mode must be one of min, max"),
-    (lambda o: optim.ReduceLROnPlateau(o, factor=1.0), ValueError, r"factor must be in \[0, 1\)"),
-    (lambda o: optim.ReduceLROnPlateau(o, patience=-1), ValueError, "patience must be a non-negative"),
-    (lambda o: optim.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "min_lr has 1 values for 2 param"),
-    (lambda o: optim.ReduceLROnPlateau(o, threshold_mode="r"), ValueError, "threshold_mode must be one of"),
-    (lambda o: optim.ReduceLROnPlateau(o, cooldown=1.5), TypeError, "cooldown must be a non-negative"),
-])
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda o: optim.ExponentialLR(o, gamma=-0.5), ValueError, "ExponentialLR: gamma must be a finite"),
+        (
+            lambda o: optim.ExponentialLR(None, 0.5),
+            TypeError,
+            "ExponentialLR: optimizer must be a tinygrad_ce",
+        ),
+        (lambda o: optim.LinearLR(o, start_factor=0.0), ValueError, r"start_factor must be in \(0, 1\]"),
+        (
+            lambda o: optim.LinearLR(o, end_factor=1.5),
+            ValueError,
+            r"LinearLR: end_factor must be in \[0, 1\]",
+        ),
+        (lambda o: optim.LinearLR(o, total_iters=0), ValueError, "LinearLR: total_iters must be a positive"),
+        (lambda o: optim.LambdaLR(o, 0.5), TypeError, "LambdaLR: lr_lambda must be a function of the epoch"),
+        (lambda o: optim.LambdaLR(o, [abs]), ValueError, "LambdaLR: lr_lambda has 1 functions for 2 param"),
+        (lambda o: optim.LambdaLR(o, [abs, 2]), TypeError, r"LambdaLR: lr_lambda\[1\] must be a function"),
+        (
+            lambda o: optim.LambdaLR(o, lambda e: "x"),
+            TypeError,
+            "LambdaLR: lr_lambda returned str 'x' at epoch",
+        ),
+        (
+            lambda o: optim.LambdaLR(o, lambda e: math.nan),
+            ValueError,
+            "LambdaLR: the lr at epoch 0 is not fin",
+        ),
+        (lambda o: optim.LambdaLR(o, lambda e: -1), ValueError, "LambdaLR: the lr at epoch 0 is negative"),
+        (
+            lambda o: optim.OneCycleLR(o, 0.1),
+            ValueError,
+            "OneCycleLR: give total_steps, or epochs and steps_",
+        ),
+        (
+            lambda o: one_cycle(o, total_steps=None, epochs=2, steps_per_epoch=0),
+            ValueError,
+            "OneCycleLR: steps_per_epoch must be a positive integer",
+        ),
+        (lambda o: one_cycle(o, max_lr=[0.1]), ValueError, "OneCycleLR: max_lr has 1 values for 2"),
+        (
+            lambda o: one_cycle(o, anneal_strategy="exp"),
+            ValueError,
+            "anneal_strategy must be one of cos, linear",
+        ),
+        (lambda o: one_cycle(o, pct_start=1.5), ValueError, r"pct_start must be in \[0, 1\]"),
+        (lambda o: one_cycle(o, div_factor=0), ValueError, "div_factor must be a finite"),
+        (lambda o: one_cycle(o, total_steps=10, pct_start=0.1), ValueError, "step 0 falls in a phase of no"),
+        (
+            lambda o: one_cycle(optim.Adagrad([param()])),
+            ValueError,
+            "cycle_momentum=True needs an optimizer with momentum or betas; Adagrad has neither",
+        ),
+        (
+            lambda o: one_cycle(optim.Adam([param()]), max_momentum=1.0),
+            ValueError,
+            r"OneCycleLR: max_momentum must be in \[0, 1\)",
+        ),
+        (lambda o: optim.ReduceLROnPlateau(o, mode="low"), ValueError, "mode must be one of min, max"),
+        (lambda o: optim.ReduceLROnPlateau(o, factor=1.0), ValueError, r"factor must be in \[0, 1\)"),
+        (lambda o: optim.ReduceLROnPlateau(o, patience=-1), ValueError, "patience must be a non-negative"),
+        (lambda o: optim.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "min_lr has 1 values for 2 param"),
+        (
+            lambda o: optim.ReduceLROnPlateau(o, threshold_mode="r"),
+            ValueError,
+            "threshold_mode must be one of",
+        ),
+        (lambda o: optim.ReduceLROnPlateau(o, cooldown=1.5), TypeError, "cooldown must be a non-negative"),
+    ],
+)
 def test_scheduler_arguments_are_clear_errors(make, error, message):
     ours, _ = optimizers()
     lrs = [g["lr"] for g in ours.param_groups]
@@ -584,8 +694,9 @@ def test_scheduler_limits_and_group_changes_are_clear_errors():
     with pytest.raises(ValueError, match="OneCycleLR: tried to step 4 times; total_steps is 3"):
         schedule.step()
     assert schedule.last_epoch == 3
-    linear = optim.OneCycleLR(optimizers()[0], 1.0, total_steps=25, anneal_strategy="linear",
-                              three_phase=True)
+    linear = optim.OneCycleLR(
+        optimizers()[0], 1.0, total_steps=25, anneal_strategy="linear", three_phase=True
+    )
     for _ in range(24):
         linear.step()
     lrs = linear.get_last_lr()

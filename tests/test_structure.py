@@ -7,6 +7,7 @@ inside functions included, those under `if TYPE_CHECKING:` excluded. A module ma
 its own layer or an earlier one, never a later one, and the import graph has no cycle.
 Old-path shims (kept so users' imports still work) sit above everything and nothing in
 the package imports them."""
+
 import ast
 import os
 
@@ -44,7 +45,8 @@ def _modules() -> dict[str, str]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(module: str, path: str, known: dict[str, str]) -> set[str]:
@@ -74,7 +76,7 @@ def _imports(module: str, path: str, known: dict[str, str]) -> set[str]:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("tinygrad_ce."):
-                    add(alias.name[len("tinygrad_ce."):], [])
+                    add(alias.name[len("tinygrad_ce.") :], [])
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 rest = node.module.split(".") if node.module else []
@@ -142,7 +144,7 @@ def test_no_import_cycles():
                 path.pop()
                 state[node] = 2
             elif state.get(child) == 1:
-                cycle = path[path.index(child):] + [child]
+                cycle = path[path.index(child) :] + [child]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             elif child not in state:
                 state[child] = 1

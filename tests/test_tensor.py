@@ -1,4 +1,5 @@
 """Tensor construction, dtype policy, attributes and conversions."""
+
 import numpy as np
 import pytest
 
@@ -123,8 +124,10 @@ def test_import_needs_only_numpy():
     import sys
 
     optional = ("matplotlib", "tqdm", "graphviz", "sklearn", "torch")
-    code = ("import sys, tinygrad_ce, tinygrad_ce.nn, tinygrad_ce.optim, tinygrad_ce.functional; "
-            f"print(sorted(m for m in {optional!r} if m in sys.modules))")
+    code = (
+        "import sys, tinygrad_ce, tinygrad_ce.nn, tinygrad_ce.optim, tinygrad_ce.functional; "
+        f"print(sorted(m for m in {optional!r} if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     out = done.stdout
     assert out.strip() == "[]"

@@ -1,6 +1,7 @@
 """The version-2 Tensor ops: each against finite differences in float64 (gradcheck) and
 against PyTorch 2.13 (forward and gradient) when torch is installed, special points
 included (kinks, ties, zeros)."""
+
 import numpy as np
 import pytest
 
@@ -38,22 +39,34 @@ CASES = {
     "rsqrt": (lambda x: x.rsqrt(), lambda x: x.rsqrt(), [u(4, lo=0.1, hi=4)]),
     "square": (lambda x: x.square(), lambda x: x.square(), [u(4)]),
     "abs at 0": (lambda x: x.abs(), lambda x: x.abs(), [np.array([-1.0, 0.0, 2.0])]),
-    "clamp": (lambda x: x.clamp(-0.5, 1.0), lambda x: x.clamp(-0.5, 1.0),
-              [np.array([-2.0, -0.5, 0.0, 1.0, 3.0])]),
+    "clamp": (
+        lambda x: x.clamp(-0.5, 1.0),
+        lambda x: x.clamp(-0.5, 1.0),
+        [np.array([-2.0, -0.5, 0.0, 1.0, 3.0])],
+    ),
     "clamp min": (lambda x: x.clamp(min=0.0), lambda x: x.clamp(min=0.0), [np.array([-1.0, 0.0, 2.0])]),
-    "min ties": (lambda x: x.min(dim=1), lambda x: x.amin(dim=1),
-                 [np.array([[1.0, 1.0, 3.0], [2.0, 0.0, 0.0]])]),
+    "min ties": (
+        lambda x: x.min(dim=1),
+        lambda x: x.amin(dim=1),
+        [np.array([[1.0, 1.0, 3.0], [2.0, 0.0, 0.0]])],
+    ),
     "max ties": (lambda x: x.max(), lambda x: x.amax(), [np.array([[3.0, 1.0], [3.0, 2.0]])]),
     "prod": (lambda x: x.prod(dim=1), lambda x: x.prod(dim=1), [u(3, 5)]),
     "prod with zeros": (lambda x: x.prod(), lambda x: x.prod(), [np.array([2.0, 0.0, 3.0])]),
-    "prod two zeros": (lambda x: x.prod(dim=0), lambda x: x.prod(dim=0),
-                       [np.array([[0.0, 1.0], [0.0, 2.0]])]),
+    "prod two zeros": (
+        lambda x: x.prod(dim=0),
+        lambda x: x.prod(dim=0),
+        [np.array([[0.0, 1.0], [0.0, 2.0]])],
+    ),
     "var": (lambda x: x.var(dim=1), lambda x: x.var(dim=1), [u(3, 5)]),
     "var correction 0": (lambda x: x.var(correction=0), lambda x: x.var(correction=0), [u(6)]),
     "std keepdim": (lambda x: x.std(dim=0, keepdim=True), lambda x: x.std(dim=0, keepdim=True), [u(4, 3)]),
     "logsumexp": (lambda x: x.logsumexp(dim=1), lambda x: x.logsumexp(dim=1), [u(3, 4)]),
-    "logsumexp gap 1000": (lambda x: x.logsumexp(dim=0), lambda x: x.logsumexp(dim=0),
-                           [np.array([0.0, 1000.0, -1000.0])]),
+    "logsumexp gap 1000": (
+        lambda x: x.logsumexp(dim=0),
+        lambda x: x.logsumexp(dim=0),
+        [np.array([0.0, 1000.0, -1000.0])],
+    ),
     "cumsum": (lambda x: x.cumsum(dim=1), lambda x: x.cumsum(dim=1), [u(2, 5)]),
     "cumprod": (lambda x: x.cumprod(dim=1), lambda x: x.cumprod(dim=1), [u(2, 6)]),
     "cumprod zero": (lambda x: x.cumprod(0), lambda x: x.cumprod(0), [np.array([2.0, 0.0, 3.0, 4.0])]),
@@ -77,10 +90,16 @@ CASES = {
     "roll flat": (lambda x: x.roll(3), lambda x: x.roll(3), [u(2, 5)]),
     "tril": (lambda x: x.tril(), lambda x: x.tril(), [u(3, 4)]),
     "triu 1": (lambda x: x.triu(1), lambda x: x.triu(1), [u(2, 3, 3)]),
-    "gather": (lambda x: x.gather(1, np.array([[0, 2, 2], [1, 0, 1]])),
-               lambda x: x.gather(1, torch.tensor([[0, 2, 2], [1, 0, 1]])), [u(2, 3)]),
-    "masked_fill": (lambda x: x.masked_fill(np.array([[True, False], [False, True]]), -1.0),
-                    lambda x: x.masked_fill(torch.tensor([[True, False], [False, True]]), -1.0), [u(2, 2)]),
+    "gather": (
+        lambda x: x.gather(1, np.array([[0, 2, 2], [1, 0, 1]])),
+        lambda x: x.gather(1, torch.tensor([[0, 2, 2], [1, 0, 1]])),
+        [u(2, 3)],
+    ),
+    "masked_fill": (
+        lambda x: x.masked_fill(np.array([[True, False], [False, True]]), -1.0),
+        lambda x: x.masked_fill(torch.tensor([[True, False], [False, True]]), -1.0),
+        [u(2, 2)],
+    ),
     "pad": (lambda x: x.pad((1, 2, 0, 1)), lambda x: torch.nn.functional.pad(x, (1, 2, 0, 1)), [u(2, 3)]),
     "sort values": (lambda x: x.sort(dim=1)[0], lambda x: x.sort(dim=1, stable=True)[0], [u(3, 5)]),
     "topk values": (lambda x: x.topk(2)[0], lambda x: x.topk(2)[0], [u(3, 5)]),

@@ -1,5 +1,6 @@
 """training: fit/evaluate/History, checkpoints (round trip, corruption, atomic writes),
 and determinism."""
+
 from __future__ import annotations
 
 import csv
@@ -65,8 +66,16 @@ def test_fit_learns_and_records_history(capsys):
 def test_fit_scheduler_callback_and_quiet(capsys):
     model, opt, loader = setup()
     scheduler = optim.StepLR(opt, step_size=1, gamma=0.5)
-    history = fit(model, F.cross_entropy, opt, loader, 10, progress=False, scheduler=scheduler,
-                  callback=lambda epoch, h: epoch == 3)
+    history = fit(
+        model,
+        F.cross_entropy,
+        opt,
+        loader,
+        10,
+        progress=False,
+        scheduler=scheduler,
+        callback=lambda epoch, h: epoch == 3,
+    )
     assert history.lr == [0.05, 0.025, 0.0125] and history.val_loss == []
     assert capsys.readouterr().out == ""
 
@@ -93,11 +102,19 @@ def test_fit_hooks_see_every_step_before_the_optimizer_and_a_custom_forward():
     assert not np.array_equal(before[0], before[1])  # the step ran after the hook
     assert steps[0].loss.shape == () and steps[0].logits.shape == (16, 3) and len(steps[0].y) == 16
     pairs = [((X[:60], X[60:]), Y)]  # an input that is not one array: forward says how to use it
-    history = fit(model, F.cross_entropy, opt, pairs, 1, progress=False,
-                  forward=lambda m, halves: m(tinygrad_ce.Tensor(np.concatenate(halves))))
+    history = fit(
+        model,
+        F.cross_entropy,
+        opt,
+        pairs,
+        1,
+        progress=False,
+        forward=lambda m, halves: m(tinygrad_ce.Tensor(np.concatenate(halves))),
+    )
     assert len(history) == 1
-    diverging = fit(model, lambda logits, y: (logits * np.nan).sum(), opt, loader, 2, progress=False,
-                    check_finite=False)
+    diverging = fit(
+        model, lambda logits, y: (logits * np.nan).sum(), opt, loader, 2, progress=False, check_finite=False
+    )
     assert len(diverging) == 2 and np.isnan(diverging.train_loss).all()
     for bad in ({"on_step": 3}, {"forward": "model"}, {"check_finite": 1}):
         with pytest.raises(TypeError, match=f"fit: {next(iter(bad))} must be"):
@@ -135,8 +152,14 @@ def test_history_json_and_csv(tmp_path):
     assert json.loads((tmp_path / "h.json").read_text()) == history.to_dict()
     assert History.read_json(tmp_path / "h.json") == history
     rows = list(csv.DictReader((tmp_path / "h.csv").open()))
-    assert rows[1] == {"epoch": "2", "train_loss": "0.5", "train_accuracy": "0.75", "val_loss": "0.7",
-                       "val_accuracy": "0.8", "lr": "0.05"}
+    assert rows[1] == {
+        "epoch": "2",
+        "train_loss": "0.5",
+        "train_accuracy": "0.75",
+        "val_loss": "0.7",
+        "val_accuracy": "0.8",
+        "lr": "0.05",
+    }
     History([1.0], [0.5], [], [], [0.1]).write_csv(tmp_path / "no_val.csv")
     assert (tmp_path / "no_val.csv").read_text().splitlines()[1] == "1,1.0,0.5,,,0.1"
     assert sorted(os.listdir(tmp_path)) == ["h.csv", "h.json", "no_val.csv"]  # no temp files left

@@ -1,6 +1,7 @@
 """Graph drawings (`tinygrad_ce.lab.viz`): exact DOT structure on small known graphs, scopes
 as clusters and boxes, determinism, a golden DOT file, rendering with the real `dot`,
 the missing-`dot` error, and a 100,000-op chain cut down to `max_nodes`."""
+
 from __future__ import annotations
 
 import os
@@ -65,9 +66,14 @@ def test_small_known_graph_has_exact_nodes_edges_and_labels() -> None:
     # tensors: a, 2.0, a*2, a*2+a, sum;  ops: mul, add, sum
     assert sorted(graph_nodes(source)) == sorted(["t0", "t1", "t2", "t3", "t4", "op0", "op1", "op2"])
     assert graph_edges(source) == [
-        ("t0", "op0"), ("t1", "op0"), ("op0", "t2"),
-        ("t2", "op1"), ("t0", "op1"), ("op1", "t3"),
-        ("t3", "op2"), ("op2", "t4"),
+        ("t0", "op0"),
+        ("t1", "op0"),
+        ("op0", "t2"),
+        ("t2", "op1"),
+        ("t0", "op1"),
+        ("op1", "t3"),
+        ("t3", "op2"),
+        ("op2", "t4"),
     ]
     assert [label_of(source, op) for op in ("op0", "op1", "op2")] == ["mul", "add", "sum"]
     a_label = label_of(source, "t0")
@@ -86,8 +92,14 @@ def test_reused_node_draws_one_node_and_both_edges() -> None:
     c = b + b
     source = draw_graph(c).source
     assert sorted(graph_nodes(source)) == ["op0", "op1", "t0", "t1", "t2"]
-    assert graph_edges(source) == [("t0", "op0"), ("t0", "op0"), ("op0", "t1"), ("t1", "op1"), ("t1", "op1"),
-                                   ("op1", "t2")]
+    assert graph_edges(source) == [
+        ("t0", "op0"),
+        ("t0", "op0"),
+        ("op0", "t1"),
+        ("t1", "op1"),
+        ("t1", "op1"),
+        ("op1", "t2"),
+    ]
     assert count_nodes(c) == {"tensors": 3, "ops": 2, "nodes": 5}
 
 
@@ -100,8 +112,9 @@ def test_kinds_follow_the_documented_rule() -> None:
     kinds = {id(t): k for t, k in zip(walk.tensors, walk.kinds)}
     assert kinds[id(w)] == "parameter" and kinds[id(x)] == "input" and kinds[id(unnamed_data)] == "input"
     assert kinds[id(out)] == "output"
-    assert sorted(walk.kinds) == sorted(["parameter", "input", "intermediate", "constant", "intermediate",
-                                         "input", "intermediate", "output"])
+    assert sorted(walk.kinds) == sorted(
+        ["parameter", "input", "intermediate", "constant", "intermediate", "input", "intermediate", "output"]
+    )
 
 
 def test_value_lines_small_big_and_non_finite() -> None:
@@ -226,8 +239,8 @@ def test_comparison_has_two_clusters_with_node_counts() -> None:
     _, unfused = _unfused()
     source = draw_comparison(logits, np.array([0, 3, 1, 4])).source
     assert "subgraph cluster_fused_side" in source and "subgraph cluster_unfused_side" in source
-    assert f"label=\"fused cross-entropy: {count_nodes(fused)['nodes']} nodes, 1 op\"" in source
-    assert f"label=\"unfused cross-entropy: {count_nodes(unfused)['nodes']} nodes, 9 ops\"" in source
+    assert f'label="fused cross-entropy: {count_nodes(fused)["nodes"]} nodes, 1 op"' in source
+    assert f'label="unfused cross-entropy: {count_nodes(unfused)["nodes"]} nodes, 9 ops"' in source
     model = nn.MLP([2, 3], rng=0)
     mlp = draw_comparison(model(np.ones((2, 2))), np.array([0, 2])).source
     assert "fused cross-entropy: 7 nodes, 2 ops (the loss alone: 2 nodes, 1 op)" in mlp
@@ -236,11 +249,22 @@ def test_comparison_has_two_clusters_with_node_counts() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["add", "mul", "sub", "exp", "tanh", "neg"]),
-                          st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["add", "mul", "sub", "exp", "tanh", "neg"]),
+            st.integers(0, 50),
+            st.integers(0, 50),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_random_graphs_draw_every_tensor_op_and_edge(program: list[tuple[str, int, int]]) -> None:
-    values = [Tensor(np.array([0.1, 0.2]), requires_grad=True, name="p"),
-              Tensor(np.array([1.0, 2.0]), name="x")]
+    values = [
+        Tensor(np.array([0.1, 0.2]), requires_grad=True, name="p"),
+        Tensor(np.array([1.0, 2.0]), name="x"),
+    ]
     for op, i, j in program:
         a, b = values[i % len(values)], values[j % len(values)]
         if op in ("add", "mul", "sub"):
@@ -272,8 +296,10 @@ def test_render_svg_with_real_dot_and_parse_it(tmp_path: Path) -> None:
     texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text") if el.text]
     for expected in ("a", "b", "mul", "exp", "sum", "div", "softmax", "(3,) float64", "small"):
         assert expected in texts, expected
-    assert len(root.findall(".//{http://www.w3.org/2000/svg}g[@class='node']")) == len(graph_nodes(
-        (tmp_path / "small.dot").read_text())) + 6  # and six legend entries
+    assert (
+        len(root.findall(".//{http://www.w3.org/2000/svg}g[@class='node']"))
+        == len(graph_nodes((tmp_path / "small.dot").read_text())) + 6
+    )  # and six legend entries
 
 
 def test_missing_dot_writes_dot_and_says_how_to_install(
@@ -287,8 +313,13 @@ def test_missing_dot_writes_dot_and_says_how_to_install(
         render(graph, tmp_path / "g.png")
     assert isinstance(info.value, RuntimeError)
     message = str(info.value)
-    for hint in ("apt-get install graphviz", "brew install graphviz", "conda", "https://graphviz.org/download/",
-                 str(tmp_path / "g.dot")):
+    for hint in (
+        "apt-get install graphviz",
+        "brew install graphviz",
+        "conda",
+        "https://graphviz.org/download/",
+        str(tmp_path / "g.dot"),
+    ):
         assert hint in message
     assert "\n" not in message
     assert (tmp_path / "g.dot").read_text(encoding="utf-8") == graph.source

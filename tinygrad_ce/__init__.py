@@ -3,6 +3,7 @@
 `import tinygrad_ce` needs only numpy; `tinygrad_ce.nn`, `.optim`, `.data`,
 `.functional`, `.viz` (graphviz) and `.compare` are submodules.
 """
+
 from . import ops  # noqa: F401  (importing ops registers the primitives the Tensor methods call)
 from .autograd import AxisError, ShapeError, enable_grad, grad, is_grad_enabled, no_grad
 from .functional.activations import where
@@ -34,10 +35,48 @@ from .training import evaluate, fit, load_checkpoint, save_checkpoint
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "gradcheck", "GradcheckError",
-    "ShapeError", "AxisError", "named_scope", "set_default_dtype", "get_default_dtype", "save", "load",
-    "fit", "evaluate", "save_checkpoint", "load_checkpoint", "__version__",
-    "tensor", "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "zeros_like", "ones_like",
-    "full_like", "rand", "randn", "randint", "manual_seed",
-    "cat", "concatenate", "stack", "split", "array_split", "chunk", "where", "maximum", "minimum", "einsum",
+    "Tensor",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "grad",
+    "gradcheck",
+    "GradcheckError",
+    "ShapeError",
+    "AxisError",
+    "named_scope",
+    "set_default_dtype",
+    "get_default_dtype",
+    "save",
+    "load",
+    "fit",
+    "evaluate",
+    "save_checkpoint",
+    "load_checkpoint",
+    "__version__",
+    "tensor",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "rand",
+    "randn",
+    "randint",
+    "manual_seed",
+    "cat",
+    "concatenate",
+    "stack",
+    "split",
+    "array_split",
+    "chunk",
+    "where",
+    "maximum",
+    "minimum",
+    "einsum",
 ]

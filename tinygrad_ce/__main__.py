@@ -1,4 +1,5 @@
 """`python -m tinygrad_ce`: the same as the `tinygrad-ce` command."""
+
 import sys
 
 from .cli import main

@@ -7,6 +7,7 @@ Bools are not numbers here (`lr=True` is a TypeError), and NaN and inf are refus
 wherever a number is checked. This module imports nothing from the package, so any
 module may use it without an import cycle.
 """
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@ class indices of shape (N,). A `seed` may be an int >= 0, a numpy Generator, or 
 (the default Generator of `tinygrad_ce.nn.manual_seed`). Every argument is checked
 (`tinygrad_ce._checks`): a bad one is a TypeError/ValueError naming it and its value.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -73,7 +74,6 @@ def _samples(owner: str, name: str, value: Any) -> np.ndarray:
     return array
 
 
-
 @dataclass(frozen=True)
 class DataSplit:
     """A dataset split into training and held-out arrays (validation or test; it may have
@@ -90,6 +90,7 @@ class DataSplit:
     def features(self) -> int:
         """Input features per sample."""
         return int(self.X_train.shape[1])
+
 
 class DataLoader:
     """Batches of a dataset: each iteration is one epoch of `(X_batch, y_batch)` ndarrays.
@@ -160,8 +161,10 @@ def _stack(samples: list[tuple[int, Any]]) -> tuple[np.ndarray, ...]:
     first_index, first = samples[0]
     for i, sample in samples:
         if not isinstance(sample, (tuple, list)) or len(sample) != len(first):
-            raise TypeError(f"DataLoader: dataset[{i}] must be a tuple (x, y, ...) of arrays as long as "
-                            f"dataset[{first_index}], got {got(sample)}")
+            raise TypeError(
+                f"DataLoader: dataset[{i}] must be a tuple (x, y, ...) of arrays as long as "
+                f"dataset[{first_index}], got {got(sample)}"
+            )
     try:
         return tuple(np.stack([np.asarray(s[k]) for _, s in samples]) for k in range(len(first)))
     except ValueError as err:
@@ -216,10 +219,12 @@ def moons(n: int = 200, noise: float = 0.1, seed: Seed = None) -> tuple[np.ndarr
     with checks.allocating("moons", f"n={n}"):
         outer = np.linspace(0, np.pi, n_outer)
         inner = np.linspace(0, np.pi, n - n_outer)
-        X = np.concatenate([
-            np.stack([np.cos(outer), np.sin(outer)], axis=1),
-            np.stack([1 - np.cos(inner), 0.5 - np.sin(inner)], axis=1),
-        ])
+        X = np.concatenate(
+            [
+                np.stack([np.cos(outer), np.sin(outer)], axis=1),
+                np.stack([1 - np.cos(inner), 0.5 - np.sin(inner)], axis=1),
+            ]
+        )
         y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n - n_outer, np.int64)])
         X = X + rng.normal(scale=noise, size=X.shape)
         order = rng.permutation(n)
@@ -342,8 +347,10 @@ def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 _MNIST_FILES = {
-    "train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte",
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
 }
 
 

@@ -1,4 +1,5 @@
 """Check analytic gradients against central finite differences in float64."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -14,6 +14,7 @@ mode (0o666 & ~umask, so 0644 under umask 022); a file that already exists keeps
 
 This module imports nothing from the rest of tinygrad_ce.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -190,9 +191,13 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
 # ----------------------------------------------------------------------------- reading
 def _kind(mode: int) -> str:
     """What a non-regular file is, in words."""
-    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"))
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
     return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 

@@ -5,6 +5,7 @@ the synthetic datasets draw from when no `rng`/`seed` is given.
 into the Generator to draw from. At the bottom layer (it imports only `_checks`), so
 `nn` and `data` share it without importing each other.
 """
+
 from __future__ import annotations
 
 import numpy as np

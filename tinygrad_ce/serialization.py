@@ -9,6 +9,7 @@ every member's `.npy` header against the zip directory, and refuses archives who
 arrays together exceed `max_bytes` (default `DEFAULT_MAX_BYTES`, 1 GiB) before
 allocating any of them.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,15 @@ _CHUNK = 1 << 20
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a member first, or an empty archive
 _NPY_MAGIC = b"\x93NUMPY"
 _DAMAGED = (  # what zipfile and zlib raise on damaged archives (NotImplementedError: bad headers)
-    zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, KeyError, NotImplementedError,
-    RuntimeError, struct.error, zlib.error,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    KeyError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    zlib.error,
 )
 
 
@@ -122,7 +130,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
         data = bytearray(nbytes)
         view, done = memoryview(data), 0
         while done < nbytes:
-            got = member.readinto(view[done:done + _CHUNK])
+            got = member.readinto(view[done : done + _CHUNK])
             if not got:
                 raise ValueError(f"load: {where} is truncated ({done} of {nbytes} bytes)")
             done += got

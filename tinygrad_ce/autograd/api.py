@@ -1,4 +1,5 @@
 """`backward` and `grad`: the checks on what a user passes in, then the walk."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,7 @@ and `_grad` of the tensors and calls each node's `backward`, which is written on
 runs on ndarrays (the fast path) or on tensors (`create_graph=True`, so the gradient
 computation is itself recorded). Broadcasting is undone here, in one place (`sum_to`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -168,5 +169,7 @@ def run_backward(
         mode.enabled = previous_mode
     if inputs is None:
         return None
-    return [g if g is None or isinstance(g, Variable) else constant(inputs[i], np.asarray(g))
-            for i, g in enumerate(found)]
+    return [
+        g if g is None or isinstance(g, Variable) else constant(inputs[i], np.asarray(g))
+        for i, g in enumerate(found)
+    ]

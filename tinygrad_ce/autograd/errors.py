@@ -1,4 +1,5 @@
 """The errors an op raises, named after the op and its operands' shapes."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -3,6 +3,7 @@
 The engine knows no tensor class: `Variable` is what it needs of one (a tensor class
 subclasses it), and an op's output is made by its first input's `_blank()`.
 """
+
 from __future__ import annotations
 
 from itertools import count

@@ -1,5 +1,6 @@
 """Grad mode, per thread: whether ops record the graph, and the opaque tag each recorded
 node carries (the lab's named scopes use it; the engine never looks inside)."""
+
 from __future__ import annotations
 
 import threading

@@ -13,10 +13,19 @@ cannot be written, always with one line on stderr; 130 after Ctrl-C and 143 afte
 SIGTERM (128 + the signal number, as shells report it), also with one line saying what
 was saved (`train` and `demo` save the last completed epoch).
 """
+
 from .app import COMMANDS, build_parser, main, sigterm_raises
 from .errors import EXIT_CTRL_C, EXIT_SIGTERM, EXIT_USAGE, CommandError, Interrupted, Terminated
 
 __all__ = [
-    "main", "build_parser", "sigterm_raises", "COMMANDS", "CommandError", "Interrupted", "Terminated",
-    "EXIT_USAGE", "EXIT_CTRL_C", "EXIT_SIGTERM",
+    "main",
+    "build_parser",
+    "sigterm_raises",
+    "COMMANDS",
+    "CommandError",
+    "Interrupted",
+    "Terminated",
+    "EXIT_USAGE",
+    "EXIT_CTRL_C",
+    "EXIT_SIGTERM",
 ]

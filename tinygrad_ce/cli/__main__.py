@@ -1,4 +1,5 @@
 """`python -m tinygrad_ce.cli`: the same as `tinygrad-ce`."""
+
 import sys
 
 from .app import main

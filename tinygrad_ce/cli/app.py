@@ -1,6 +1,7 @@
 """The `tinygrad-ce` parser and `main`: one subparser per subcommand module, the
 SIGTERM handling, and the mapping of what a command raises to one line on stderr and
 an exit status (see `tinygrad_ce.cli`). Subcommands never import this module."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,11 @@ from . import compare, demo, graph, study, train
 from .errors import EXIT_CTRL_C, EXIT_SIGTERM, EXIT_USAGE, CommandError, Interrupted, Terminated
 
 SUBCOMMANDS: dict[str, ModuleType] = {
-    "demo": demo, "train": train, "graph": graph, "compare": compare, "study": study,
+    "demo": demo,
+    "train": train,
+    "graph": graph,
+    "compare": compare,
+    "study": study,
 }
 COMMANDS = tuple(SUBCOMMANDS)
 DESCRIPTION = (

@@ -7,6 +7,7 @@
 composed twin instead (compare_fused) on small random inputs of --batch samples (default
 4); they take --batch, --dtype, --repeats, --seed and --json, not the cross-entropy's options.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,27 +42,52 @@ OP_BATCH = 4  # their default --batch
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `compare` subcommand."""
     parser = subparsers.add_parser(
-        "compare", help="compare a fused op and its composed twin (default: the cross-entropy)",
+        "compare",
+        help="compare a fused op and its composed twin (default: the cross-entropy)",
         description=describe(__doc__),
     )
     add = parser.add_argument
     add("--op", choices=OPS, default="cross_entropy", help="the fused op to compare (default: cross_entropy)")
-    add("--batch", type=int_in(1, MAX_BATCH), default=None,
+    add(
+        "--batch",
+        type=int_in(1, MAX_BATCH),
+        default=None,
         help=f"rows of logits (default: 1024); other ops: samples, at most {MAX_OP_BATCH:,} "
-             f"(default: {OP_BATCH})")
-    add("--classes", type=int_in(2, MAX_CLASSES), default=None,
-        help=f"classes, 2 to {MAX_CLASSES:,} (default: 100)")
+        f"(default: {OP_BATCH})",
+    )
+    add(
+        "--classes",
+        type=int_in(2, MAX_CLASSES),
+        default=None,
+        help=f"classes, 2 to {MAX_CLASSES:,} (default: 100)",
+    )
     add("--dtype", choices=["float32", "float64"], default=None, help="default: float32")
-    add("--scale", type=float_in(0, MAX_SCALE), default=None,
-        help=f"logit gap: every row spans exactly this much, max - min, in [0, {MAX_SCALE:g}] (default: 10)")
+    add(
+        "--scale",
+        type=float_in(0, MAX_SCALE),
+        default=None,
+        help=f"logit gap: every row spans exactly this much, max - min, in [0, {MAX_SCALE:g}] (default: 10)",
+    )
     add("--reduction", choices=["mean", "sum", "none"], default=None, help="default: mean")
     add("--label-smoothing", type=float_in(0, 1, "[]"), default=None, help="in [0, 1] (default: 0)")
-    add("--weights", choices=["none", "random"], default=None,
-        help="class weights: none, or random in [0.5, 2)")
-    add("--ignore-index", type=int_in(-(2**31), 2**31 - 1), default=None,
-        help="a class index to ignore; a tenth of the rows get it as their target")
-    add("--repeats", type=int_in(1, MAX_REPEATS), default=None,
-        help=f"timing repeats, median shown, at most {MAX_REPEATS:,} (default: 5)")
+    add(
+        "--weights",
+        choices=["none", "random"],
+        default=None,
+        help="class weights: none, or random in [0.5, 2)",
+    )
+    add(
+        "--ignore-index",
+        type=int_in(-(2**31), 2**31 - 1),
+        default=None,
+        help="a class index to ignore; a tenth of the rows get it as their target",
+    )
+    add(
+        "--repeats",
+        type=int_in(1, MAX_REPEATS),
+        default=None,
+        help=f"timing repeats, median shown, at most {MAX_REPEATS:,} (default: 5)",
+    )
     add("--seed", type=random_seed, default=0, help="seed of the logits, targets and weights (default: 0)")
     add("--json", action="store_true", help="print JSON instead of a table")
     add("--sweep", action="store_true", help="sweep logit gaps 1..1000 in float32 and float64 instead")
@@ -72,10 +98,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _check(args: argparse.Namespace) -> None:
     """Refuse option combinations that cannot apply, then fill in the defaults."""
     if args.op != "cross_entropy":
-        only = ("classes", "reduction", "label_smoothing", "weights", "scale", "ignore_index", "sweep",
-                "plot")
-        given = [name for name in only if getattr(args, name) is not None
-                 and getattr(args, name) is not False]  # (a given 0 counts)
+        only = (
+            "classes",
+            "reduction",
+            "label_smoothing",
+            "weights",
+            "scale",
+            "ignore_index",
+            "sweep",
+            "plot",
+        )
+        given = [
+            name for name in only if getattr(args, name) is not None and getattr(args, name) is not False
+        ]  # (a given 0 counts)
         if given:
             option = "--" + given[0].replace("_", "-")
             raise CommandError(f"--op {args.op} does not take {option} (a cross-entropy option)")
@@ -117,8 +152,9 @@ def _fused_op(args: argparse.Namespace) -> FusedComparison:
     if args.op == "layer_norm":  # x (N, 8, 32) over its last axis, weight and bias (32,)
         return compare_fused(F.layer_norm, t(n, 8, 32), (32,), t(32), t(32), repeats=args.repeats)
     # attention: q, k, v (N, 2 heads, 8 positions, 16 features)
-    return compare_fused(F.scaled_dot_product_attention, t(n, 2, 8, 16), t(n, 2, 8, 16), t(n, 2, 8, 16),
-                         repeats=args.repeats)
+    return compare_fused(
+        F.scaled_dot_product_attention, t(n, 2, 8, 16), t(n, 2, 8, 16), t(n, 2, 8, 16), repeats=args.repeats
+    )
 
 
 def run(args: argparse.Namespace) -> int:

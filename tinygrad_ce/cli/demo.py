@@ -5,6 +5,7 @@ and unfused cross-entropy gradients on the trained model's logits.
 The options are those of `tinygrad-ce train` without --dataset and --data-dir. On
 Ctrl-C (exit status 130) or SIGTERM (143) the last completed epoch is saved first.
 """
+
 from __future__ import annotations
 
 import argparse

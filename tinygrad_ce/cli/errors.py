@@ -5,6 +5,7 @@
 or 143 (128 + the signal number, as shells report it). `Terminated`: SIGTERM, raised as a
 KeyboardInterrupt while `tinygrad_ce.cli.app.sigterm_raises` is active.
 """
+
 from __future__ import annotations
 
 import signal

@@ -6,6 +6,7 @@ an --out that is a directory (or ends in a slash) gets graph.<format> inside it.
 Graphviz's `dot` program only the .dot file is written, and the error says how to
 install Graphviz.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,27 +37,50 @@ MAX_NODES = 100_000
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `graph` subcommand."""
     parser = subparsers.add_parser(
-        "graph", help="draw the graph of a model's loss (fused, unfused or both)",
+        "graph",
+        help="draw the graph of a model's loss (fused, unfused or both)",
         description=describe(__doc__),
     )
     add = parser.add_argument
     add("--model", choices=["mlp"], default="mlp", help="the model (default: mlp)")
-    add("--sizes", type=mlp_sizes, default=[2, 16, 3],
+    add(
+        "--sizes",
+        type=mlp_sizes,
+        default=[2, 16, 3],
         help=f"layer sizes of the MLP, input,...,classes, each at most {MAX_WIDTH:,}, at most "
-        f"{MAX_PARAMETERS:,} parameters in all (default: 2,16,3)")
-    add("--loss", choices=["fused", "unfused", "both"], default="both",
-        help="which cross-entropy to draw; both: side by side (default)")
-    add("--backward", action="store_true",
-        help="draw the graph that computes the gradients (recorded with create_graph=True)")
+        f"{MAX_PARAMETERS:,} parameters in all (default: 2,16,3)",
+    )
+    add(
+        "--loss",
+        choices=["fused", "unfused", "both"],
+        default="both",
+        help="which cross-entropy to draw; both: side by side (default)",
+    )
+    add(
+        "--backward",
+        action="store_true",
+        help="draw the graph that computes the gradients (recorded with create_graph=True)",
+    )
     add("--format", choices=FORMATS, default=None, help="output format (default: from --out, else svg)")
-    add("--out", default=None,
-        help="output file, or a directory to write graph.<format> in (default: graph.<format>)")
-    add("--batch", type=int_in(1, MAX_BATCH), default=4, help=f"rows of random input, at most {MAX_BATCH:,} "
-        "(default: 4)")
+    add(
+        "--out",
+        default=None,
+        help="output file, or a directory to write graph.<format> in (default: graph.<format>)",
+    )
+    add(
+        "--batch",
+        type=int_in(1, MAX_BATCH),
+        default=4,
+        help=f"rows of random input, at most {MAX_BATCH:,} (default: 4)",
+    )
     add("--seed", type=random_seed, default=0, help="seed of the weights, inputs and targets (default: 0)")
     add("--collapse", action="store_true", help="draw each module and function scope as one box")
-    add("--max-nodes", type=int_in(1, MAX_NODES), default=500,
-        help=f"collapse, then truncate past this many nodes, at most {MAX_NODES:,} (default: 500)")
+    add(
+        "--max-nodes",
+        type=int_in(1, MAX_NODES),
+        default=500,
+        help=f"collapse, then truncate past this many nodes, at most {MAX_NODES:,} (default: 500)",
+    )
     add("--rankdir", choices=["LR", "TB"], default="LR", help="left to right or top to bottom")
     add("--no-values", action="store_true", help="leave tensor values out of the labels")
     parser.set_defaults(run=run)
@@ -96,8 +120,13 @@ def run(args: argparse.Namespace) -> int:
     model = nn.MLP(sizes, rng=args.seed)
     x = Tensor(rng.normal(size=(args.batch, sizes[0])).astype(np.float32), name="x")
     target = rng.integers(0, sizes[-1], size=args.batch)
-    options = dict(show_values=not args.no_values, rankdir=args.rankdir, collapse=args.collapse,
-                   max_nodes=args.max_nodes, params=model)
+    options = dict(
+        show_values=not args.no_values,
+        rankdir=args.rankdir,
+        collapse=args.collapse,
+        max_nodes=args.max_nodes,
+        params=model,
+    )
     logits = model(x)
     if args.loss == "both":
         graph = draw_comparison(logits, target, backward=args.backward, **options)

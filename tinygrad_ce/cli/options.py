@@ -3,6 +3,7 @@ upper bounds (`int_in`, `float_in`, `random_seed`, `layer_sizes`, `hidden_sizes`
 `mlp_sizes`), the checks of a model's size and of an output directory, and `describe`
 for --help texts. Each refusal is one line naming the option, exit status 2 (see
 `tinygrad_ce.cli`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -95,7 +96,7 @@ def random_seed(text: str) -> int:
 
 
 def layer_sizes(text: str, what: str = "layer sizes") -> list[int]:
-    """"64,64" -> [64, 64]: comma-separated sizes, each from 1 to MAX_WIDTH, at most
+    """ "64,64" -> [64, 64]: comma-separated sizes, each from 1 to MAX_WIDTH, at most
     MAX_LAYERS of them; an ArgumentTypeError naming `what` otherwise."""
     parts = [part.strip() for part in text.split(",")]
     sizes = [_integer(part) if part else None for part in parts]
@@ -122,7 +123,8 @@ def hidden_sizes(text: str) -> list[int]:
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     if weights > MAX_PARAMETERS:
         raise argparse.ArgumentTypeError(
-            f"{text!r} means {weights:,} weights between the hidden layers, more than {MAX_PARAMETERS:,}")
+            f"{text!r} means {weights:,} weights between the hidden layers, more than {MAX_PARAMETERS:,}"
+        )
     return sizes
 
 
@@ -144,11 +146,15 @@ def check_model_size(sizes: Sequence[int], batch: int, sizes_option: str, batch_
     memory is allocated for it. Evaluation runs in batches of EVAL_BATCH rows."""
     parameters = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     if parameters > MAX_PARAMETERS:
-        raise CommandError(f"{sizes_option}: an MLP {list(sizes)} has {parameters:,} parameters, "
-                           f"more than {MAX_PARAMETERS:,}")
+        raise CommandError(
+            f"{sizes_option}: an MLP {list(sizes)} has {parameters:,} parameters, "
+            f"more than {MAX_PARAMETERS:,}"
+        )
     if max(batch, EVAL_BATCH) * max(sizes) > MAX_ACTIVATIONS:
-        raise CommandError(f"{batch_option} {batch} x the widest layer ({max(sizes):,}) is more than "
-                           f"{MAX_ACTIVATIONS:,} values per layer output")
+        raise CommandError(
+            f"{batch_option} {batch} x the widest layer ({max(sizes):,}) is more than "
+            f"{MAX_ACTIVATIONS:,} values per layer output"
+        )
 
 
 def describe(doc: str | None) -> str:
@@ -169,4 +175,3 @@ def writable_directory(path: str, option: str = "--out") -> str:
     except OSError as err:
         raise CommandError(f"{option} {path!r} is not a writable directory: {err.strerror or err}") from None
     return path
-

@@ -34,17 +34,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add = parser.add_argument
     add("name", choices=STUDIES, help="which study to run")
-    add("--out", default="tinygrad-ce-study",
-        help="folder for the results, created if missing (default: %(default)s)")
+    add(
+        "--out",
+        default="tinygrad-ce-study",
+        help="folder for the results, created if missing (default: %(default)s)",
+    )
     add("--images", default=None, help="folder for the study-*.png plots (default: --out)")
-    add("--seeds", type=int_in(1, MAX_SEEDS), default=3,
-        help=f"seeds per variant, at most {MAX_SEEDS} (default: %(default)s)")
-    add("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
-        help=f"epochs for every dataset, at most {MAX_EPOCHS:,} (default: per dataset)")
-    add("--datasets", default=None,
-        help="comma-separated, from spiral,digits (default: both; digits needs scikit-learn)")
-    add("--lr", type=float_in(0, bounds="()"), default=None,
-        help="SGD learning rate for every dataset, > 0 (default: 0.05)")
+    add(
+        "--seeds",
+        type=int_in(1, MAX_SEEDS),
+        default=3,
+        help=f"seeds per variant, at most {MAX_SEEDS} (default: %(default)s)",
+    )
+    add(
+        "--epochs",
+        type=int_in(1, MAX_EPOCHS),
+        default=None,
+        help=f"epochs for every dataset, at most {MAX_EPOCHS:,} (default: per dataset)",
+    )
+    add(
+        "--datasets",
+        default=None,
+        help="comma-separated, from spiral,digits (default: both; digits needs scikit-learn)",
+    )
+    add(
+        "--lr",
+        type=float_in(0, bounds="()"),
+        default=None,
+        help="SGD learning rate for every dataset, > 0 (default: 0.05)",
+    )
     add("--quick", action="store_true", help="a seconds-long run: small spiral, few epochs")
     parser.set_defaults(run=run)
 

@@ -7,6 +7,7 @@ for the digits or MNIST). Sizes have upper bounds, given with each option. On Ct
 (exit status 130) or SIGTERM (143) the checkpoint and history of the last completed epoch
 are saved to --out first.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,11 +1,11 @@
 """The pieces of `tinygrad-ce train` and `tinygrad-ce demo`: their options, datasets,
 models, optimizers, losses, the train-and-save pipeline (which saves the last completed
 epoch on Ctrl-C or SIGTERM) and the plots. Other subcommands can reuse them (e.g.
-`model_from_checkpoint` to rebuild a trained model)."""
+`cli.models.model_from_checkpoint` to rebuild a trained model)."""
+
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
 from dataclasses import dataclass
@@ -13,13 +13,19 @@ from typing import Any
 
 import numpy as np
 
-from .. import data, nn, optim, training
-from .. import functional as F
+from .. import data, training
 from ..data import DataSplit
+from ..lab import plots
 from .errors import CommandError, Interrupted
+from .models import (
+    build_cnn,
+    build_model,
+    build_optimizer,
+    check_cnn_size,
+    make_loss,
+)
 from .options import (
     EVAL_BATCH,
-    MAX_ACTIVATIONS,
     MAX_BATCH,
     MAX_CLASSES,
     MAX_EPOCHS,
@@ -39,7 +45,6 @@ IMAGE_DATASETS = ("digits", "mnist")  # square grey images, flattened: 8x8 and 2
 MODELS = ("mlp", "cnn")
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 DEFAULT_EPOCHS = {"spiral": 150, "moons": 60, "blobs": 30, "digits": 30, "mnist": 5}
-DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
 DEFAULT_SAMPLES = {"spiral": 100, "moons": 300, "blobs": 300}
 DEFAULT_HIDDEN = (64, 64)
 DEFAULT_CLASSES, DEFAULT_MOMENTUM, DEFAULT_VAL_FRACTION = 3, 0.9, 0.2
@@ -56,40 +61,88 @@ def add_training_arguments(
     if dataset is None:
         add("--dataset", choices=DATASETS, default="spiral", help="the dataset (default: spiral)")
         add("--data-dir", help="directory of the MNIST IDX files (only with --dataset mnist)")
-        add("--model", choices=MODELS, default="mlp",
+        add(
+            "--model",
+            choices=MODELS,
+            default="mlp",
             help="an MLP (--hidden sizes), or a LeNet-style CNN (two 3x3 conv + 2x2 max-pool stages, "
             "8 and 16 channels, then a linear layer) for the images of --dataset digits or mnist "
-            "(default: mlp)")
+            "(default: mlp)",
+        )
     else:
         parser.set_defaults(dataset=dataset, data_dir=None, model="mlp")
-    add("--classes", type=int_in(2, MAX_CLASSES), default=None,
-        help=f"classes of the spiral or blobs, 2 to {MAX_CLASSES:,} (default: {DEFAULT_CLASSES})")
-    add("--samples", type=int_in(1, MAX_SAMPLES), default=None,
+    add(
+        "--classes",
+        type=int_in(2, MAX_CLASSES),
+        default=None,
+        help=f"classes of the spiral or blobs, 2 to {MAX_CLASSES:,} (default: {DEFAULT_CLASSES})",
+    )
+    add(
+        "--samples",
+        type=int_in(1, MAX_SAMPLES),
+        default=None,
         help="synthetic samples per class (spiral, default 100) or in all (moons and blobs, default 300); "
-        f"at most {MAX_SAMPLES:,} in all; not for digits or mnist")
-    add("--hidden", type=hidden_sizes, default=None,
+        f"at most {MAX_SAMPLES:,} in all; not for digits or mnist",
+    )
+    add(
+        "--hidden",
+        type=hidden_sizes,
+        default=None,
         help=f"hidden layer sizes, comma-separated, each at most {MAX_WIDTH:,}, or 'none' for a linear "
         f"model; the whole MLP may have at most {MAX_PARAMETERS:,} parameters (default: 64,64); "
-        "not for --model cnn")
-    add("--activation", choices=ACTIVATIONS, default="relu",
-        help="of the hidden layers, or of the conv stages with --model cnn (default: relu)")
-    add("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
-        help=f"passes over the training set, at most {MAX_EPOCHS:,} (default: depends on the dataset)")
-    add("--batch-size", type=int_in(1, MAX_BATCH), default=32,
-        help=f"samples per training step, at most {MAX_BATCH:,} (default: 32)")
-    add("--lr", type=float_in(0, bounds="()"), default=None,
-        help="learning rate, > 0 (default: 0.01 with adam, 0.1 with sgd)")
+        "not for --model cnn",
+    )
+    add(
+        "--activation",
+        choices=ACTIVATIONS,
+        default="relu",
+        help="of the hidden layers, or of the conv stages with --model cnn (default: relu)",
+    )
+    add(
+        "--epochs",
+        type=int_in(1, MAX_EPOCHS),
+        default=None,
+        help=f"passes over the training set, at most {MAX_EPOCHS:,} (default: depends on the dataset)",
+    )
+    add(
+        "--batch-size",
+        type=int_in(1, MAX_BATCH),
+        default=32,
+        help=f"samples per training step, at most {MAX_BATCH:,} (default: 32)",
+    )
+    add(
+        "--lr",
+        type=float_in(0, bounds="()"),
+        default=None,
+        help="learning rate, > 0 (default: 0.01 with adam, 0.1 with sgd)",
+    )
     add("--optimizer", choices=("sgd", "adam"), default="adam", help="default: adam")
-    add("--momentum", type=float_in(0, 1, "[)"), default=None,
-        help=f"SGD momentum in [0, 1) (default: {DEFAULT_MOMENTUM}); only with --optimizer sgd")
+    add(
+        "--momentum",
+        type=float_in(0, 1, "[)"),
+        default=None,
+        help=f"SGD momentum in [0, 1) (default: {DEFAULT_MOMENTUM}); only with --optimizer sgd",
+    )
     add("--weight-decay", type=float_in(0, bounds="[)"), default=0.0, help="L2 penalty, >= 0 (default: 0)")
-    add("--loss", choices=("fused", "unfused", "mse"), default="fused",
-        help="fused or unfused softmax cross-entropy, or MSE on softmax outputs (default: fused)")
-    add("--val-fraction", type=float_in(0, 1, "[)", note="0 means no validation set"), default=None,
+    add(
+        "--loss",
+        choices=("fused", "unfused", "mse"),
+        default="fused",
+        help="fused or unfused softmax cross-entropy, or MSE on softmax outputs (default: fused)",
+    )
+    add(
+        "--val-fraction",
+        type=float_in(0, 1, "[)", note="0 means no validation set"),
+        default=None,
         help=f"fraction held out for validation, in [0, 1); 0: no validation set (default: "
-        f"{DEFAULT_VAL_FRACTION}); not for mnist, whose t10k files are the validation set")
-    add("--seed", type=random_seed, default=0,
-        help="seed of the data, weights and shuffling, 0 to 2**63 - 1 (default: 0)")
+        f"{DEFAULT_VAL_FRACTION}); not for mnist, whose t10k files are the validation set",
+    )
+    add(
+        "--seed",
+        type=random_seed,
+        default=0,
+        help="seed of the data, weights and shuffling, 0 to 2**63 - 1 (default: 0)",
+    )
     add("--out", default=out, help=f"output directory, created if missing (default: {out})")
     add("--quiet", action="store_true", help="no per-epoch progress")
 
@@ -100,18 +153,30 @@ def check_training_arguments(args: argparse.Namespace) -> None:
     name = args.dataset
     refused = [
         (args.data_dir is not None and name != "mnist", "--data-dir applies only to --dataset mnist"),
-        (args.classes is not None and name not in ("spiral", "blobs"),
-         f"--classes applies only to the spiral and blobs (--dataset {name} has fixed classes)"),
-        (args.samples is not None and name in ("digits", "mnist"),
-         f"--samples applies only to the synthetic datasets, not --dataset {name}"),
-        (args.val_fraction is not None and name == "mnist",
-         "--val-fraction does not apply to --dataset mnist: its t10k files are the validation set"),
-        (args.momentum is not None and args.optimizer != "sgd",
-         f"--momentum applies only to --optimizer sgd, not {args.optimizer}"),
-        (args.model == "cnn" and name not in IMAGE_DATASETS,
-         f"--model cnn needs images (--dataset digits or mnist), not the 2-D points of --dataset {name}"),
-        (args.hidden is not None and args.model == "cnn",
-         "--hidden applies only to --model mlp (the layers of --model cnn are fixed)"),
+        (
+            args.classes is not None and name not in ("spiral", "blobs"),
+            f"--classes applies only to the spiral and blobs (--dataset {name} has fixed classes)",
+        ),
+        (
+            args.samples is not None and name in ("digits", "mnist"),
+            f"--samples applies only to the synthetic datasets, not --dataset {name}",
+        ),
+        (
+            args.val_fraction is not None and name == "mnist",
+            "--val-fraction does not apply to --dataset mnist: its t10k files are the validation set",
+        ),
+        (
+            args.momentum is not None and args.optimizer != "sgd",
+            f"--momentum applies only to --optimizer sgd, not {args.optimizer}",
+        ),
+        (
+            args.model == "cnn" and name not in IMAGE_DATASETS,
+            f"--model cnn needs images (--dataset digits or mnist), not the 2-D points of --dataset {name}",
+        ),
+        (
+            args.hidden is not None and args.model == "cnn",
+            "--hidden applies only to --model mlp (the layers of --model cnn are fixed)",
+        ),
     ]
     for wrong, message in refused:
         if wrong:
@@ -122,8 +187,10 @@ def check_training_arguments(args: argparse.Namespace) -> None:
     args.momentum = args.momentum if args.momentum is not None else DEFAULT_MOMENTUM
     args.samples = args.samples if args.samples is not None else DEFAULT_SAMPLES.get(name)
     if name == "spiral" and args.samples * args.classes > MAX_SAMPLES:
-        raise CommandError(f"--samples {args.samples} per class x --classes {args.classes} is more than "
-                           f"{MAX_SAMPLES:,} samples")
+        raise CommandError(
+            f"--samples {args.samples} per class x --classes {args.classes} is more than "
+            f"{MAX_SAMPLES:,} samples"
+        )
     if name == "moons" and args.samples < 2:
         raise CommandError(f"--samples must be at least 2 for the moons, got {args.samples}")
     if name == "blobs" and args.samples < args.classes:
@@ -159,73 +226,6 @@ def load_dataset(args: argparse.Namespace) -> DataSplit:
     except ValueError as err:  # too few samples to hold some out
         raise CommandError(f"--val-fraction {args.val_fraction}: {err}; use more --samples") from None
     return DataSplit(name, X_train, y_train, X_val, y_val, classes)
-
-
-# ----------------------------------------------------------------------------- model parts
-def build_model(sizes: list[int], activation: str, seed: int) -> Any:
-    """An MLP with these layer sizes and hidden activation, initialised from `seed`."""
-    return nn.MLP(sizes, activation=activation, rng=seed)
-
-
-def build_cnn(features: int, classes: int, activation: str, seed: int) -> nn.Sequential:
-    """examples/cnn.py's LeNet for flattened square images of `features` pixels (8x8
-    digits, 28x28 MNIST): (N, side*side) -> (N, 1, side, side) -> two stages of 3x3 conv
-    (1 -> 8 -> 16 channels, padding 1), `activation` and 2x2 max-pool -> flatten ->
-    linear to `classes` logits."""
-    side = math.isqrt(features)
-    if side * side != features or side < 4:
-        raise CommandError(f"--model cnn needs square images of at least 4x4, got {features} features")
-    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[activation]
-    return nn.Sequential(
-        nn.Unflatten(1, (1, side, side)),
-        nn.Conv2d(1, 8, 3, padding=1, rng=seed), act(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1, rng=seed + 1), act(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * (side // 4) ** 2, classes, rng=seed + 2),
-    )
-
-
-def check_cnn_size(features: int, batch: int) -> None:
-    """Refuse a --batch-size whose widest CNN activation per step passes MAX_ACTIVATIONS:
-    the second conv's im2col, 8 channels x 9 taps x (side/2)^2 pixels per image."""
-    widest = 72 * (math.isqrt(features) // 2) ** 2
-    if max(batch, EVAL_BATCH) * widest > MAX_ACTIVATIONS:
-        raise CommandError(f"--batch-size {batch} x the CNN's widest activation ({widest:,} values per "
-                           f"image) is more than {MAX_ACTIVATIONS:,} values")
-
-
-def build_optimizer(args: argparse.Namespace, params: Any) -> Any:
-    """SGD (with `args.momentum`) or Adam, at `args.lr` or the optimizer's default lr."""
-    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
-    if args.optimizer == "sgd":
-        return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay)
-    return optim.Adam(params, lr=lr, weight_decay=args.weight_decay)
-
-
-def make_loss(kind: str) -> Any:
-    """loss_fn(logits, y) for "fused"/"unfused" cross-entropy or "mse" (MSE between
-    softmax(logits) and one-hot targets)."""
-    if kind == "mse":
-        def mse(logits: Any, y: np.ndarray) -> Any:
-            one_hot = np.eye(logits.shape[-1], dtype=logits.dtype)[y]
-            return F.mse_loss(F.softmax(logits), one_hot)
-
-        return mse
-    fused = kind == "fused"
-    return lambda logits, y: F.cross_entropy(logits, y, fused=fused)
-
-
-def model_from_checkpoint(path: str) -> tuple[Any, dict[str, Any]]:
-    """Rebuild the MLP or CNN saved by `tinygrad-ce train` and return it with its
-    metadata (a checkpoint without meta.architecture holds an MLP)."""
-    state = training.read_checkpoint(path)
-    if "meta.sizes" not in state or "meta.activation" not in state:
-        raise CommandError(f"{path} was not written by `tinygrad-ce train` (no meta.sizes/meta.activation)")
-    sizes, activation = [int(n) for n in state["meta.sizes"]], str(state["meta.activation"])
-    if str(state.get("meta.architecture", "mlp")) == "cnn":  # sizes: [features, classes]
-        model = build_cnn(sizes[0], sizes[-1], activation, 0)
-    else:
-        model = nn.MLP(sizes, activation=activation)
-    return model, training.load_checkpoint(path, model)
 
 
 class EpochSnapshot:
@@ -291,15 +291,19 @@ def train_and_save(args: argparse.Namespace) -> TrainedRun:
     train = (split.X_train, split.y_train)
     loader = data.DataLoader(train, args.batch_size, shuffle=True, seed=args.seed + 2)
     val = data.DataLoader((split.X_val, split.y_val), EVAL_BATCH) if len(split.X_val) else None
-    print(f"{split.name}: {len(split.X_train)} training / {len(split.X_val)} validation samples, "
-          f"{split.classes} classes; {described} ({model.num_parameters():,} parameters), "
-          f"{type(optimizer).__name__} lr={optimizer.lr}, {args.loss} loss, {epochs} epochs", flush=True)
+    print(
+        f"{split.name}: {len(split.X_train)} training / {len(split.X_val)} validation samples, "
+        f"{split.classes} classes; {described} ({model.num_parameters():,} parameters), "
+        f"{type(optimizer).__name__} lr={optimizer.lr}, {args.loss} loss, {epochs} epochs",
+        flush=True,
+    )
     snapshot = EpochSnapshot(model, optimizer)
     started = time.perf_counter()
     try:
         with np.errstate(all="ignore"):  # a diverging run is reported once, below, not per numpy op
-            history = training.fit(model, loss_fn, optimizer, loader, epochs, val, progress=not args.quiet,
-                                   callback=snapshot)
+            history = training.fit(
+                model, loss_fn, optimizer, loader, epochs, val, progress=not args.quiet, callback=snapshot
+            )
     except FloatingPointError as err:
         raise CommandError(f"--lr {optimizer.lr:g}: {err}") from None
     if history.interrupted:
@@ -316,21 +320,31 @@ def train_and_save(args: argparse.Namespace) -> TrainedRun:
     return TrainedRun(model, split, history, train_accuracy, val_accuracy, seconds, files)
 
 
-def _save_run(args: argparse.Namespace, model: Any, optimizer: Any, history: Any,
-              sizes: list[int]) -> list[str]:
+def _save_run(
+    args: argparse.Namespace, model: Any, optimizer: Any, history: Any, sizes: list[int]
+) -> list[str]:
     """Write checkpoint.npz, history.json and history.csv to args.out; their paths."""
     files = [os.path.join(args.out, name) for name in ("checkpoint.npz", "history.json", "history.csv")]
     training.save_checkpoint(
-        files[0], model, optimizer, epoch=len(history), dataset=args.dataset, sizes=np.array(sizes),
-        activation=args.activation, seed=args.seed, loss=args.loss, architecture=args.model,
+        files[0],
+        model,
+        optimizer,
+        epoch=len(history),
+        dataset=args.dataset,
+        sizes=np.array(sizes),
+        activation=args.activation,
+        seed=args.seed,
+        loss=args.loss,
+        architecture=args.model,
     )
     history.write_json(files[1])
     history.write_csv(files[2])
     return files
 
 
-def _save_interrupted(args: argparse.Namespace, snapshot: EpochSnapshot, history: Any, sizes: list[int],
-                      epochs: int) -> None:
+def _save_interrupted(
+    args: argparse.Namespace, snapshot: EpochSnapshot, history: Any, sizes: list[int], epochs: int
+) -> None:
     """Save the last completed epoch of an interrupted run, then raise `Interrupted`
     saying what was saved."""
     done = snapshot.restore()
@@ -343,44 +357,22 @@ def _save_interrupted(args: argparse.Namespace, snapshot: EpochSnapshot, history
 
 
 # ----------------------------------------------------------------------------- plots
-def write_plots(out: str, model: Any, split: DataSplit, history: Any) -> list[str]:
+def write_plots(out: str, model: Any, split: DataSplit, history: Any, title: str = "") -> list[str]:
     """training.png (loss and accuracy per epoch) and, for 2-D data,
     decision_boundary.png; nothing (and a note) when matplotlib is not installed."""
     try:
-        from matplotlib.figure import Figure  # no pyplot: no global backend, Agg for PNG
+        import matplotlib  # noqa: F401
     except ImportError:
         print("note: matplotlib is not installed, so no plots (pip install matplotlib)")
         return []
-    written = []
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    loss_ax, acc_ax = fig.subplots(1, 2)
-    epochs = np.arange(1, len(history) + 1)
-    for ax, key, title in ((loss_ax, "loss", "loss"), (acc_ax, "accuracy", "accuracy")):
-        ax.plot(epochs, getattr(history, f"train_{key}"), label="train")
-        if getattr(history, f"val_{key}"):
-            ax.plot(epochs, getattr(history, f"val_{key}"), label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_title(title)
-        ax.legend()
-    written.append(_save_figure(fig, os.path.join(out, "training.png")))
+    written = [
+        plots.save_figure(plots.plot_history(history, title or split.name), os.path.join(out, "training.png"))
+    ]
     if split.features == 2:
         X = np.concatenate([split.X_train, split.X_val])
         y = np.concatenate([split.y_train, split.y_val])
-        lo, hi = X.min(axis=0) - 0.25, X.max(axis=0) + 0.25
-        xs, ys = np.meshgrid(np.linspace(lo[0], hi[0], 250), np.linspace(lo[1], hi[1], 250))
-        grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(X.dtype)
-        regions = training.predict(model, grid).argmax(axis=1).reshape(xs.shape)
-        fig = Figure(figsize=(5, 5), layout="constrained")
-        ax = fig.subplots()
-        ax.contourf(xs, ys, regions, levels=np.arange(split.classes + 1) - 0.5, cmap="Set2", alpha=0.6)
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="Set2", vmin=-0.5, vmax=split.classes - 0.5,
-                   edgecolors="k", linewidths=0.4, s=14)
-        ax.set_title(f"decision boundary ({split.name})")
-        written.append(_save_figure(fig, os.path.join(out, "decision_boundary.png")))
+        fig = plots.plot_decision_boundary(
+            model, X, y, split.classes, f"decision boundary ({title or split.name})"
+        )
+        written.append(plots.save_figure(fig, os.path.join(out, "decision_boundary.png")))
     return written
-
-
-def _save_figure(fig: Any, path: str) -> str:
-    with training.atomic_open(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=110)
-    return path

@@ -1,5 +1,6 @@
 """Activations, composed from public Tensor ops (their gradients come from the graph),
 and `linear`, the one fused layer op here."""
+
 from __future__ import annotations
 
 from typing import Any

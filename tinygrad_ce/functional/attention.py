@@ -1,5 +1,6 @@
 """Scaled dot-product attention, PyTorch's `F.scaled_dot_product_attention`: the fused op
 (`ops.ScaledDotProductAttention`, one node) and its composed twin (`fused=False`)."""
+
 from __future__ import annotations
 
 import math
@@ -19,22 +20,28 @@ def _mask_array(attn_mask: Any) -> np.ndarray | None:
         return None
     mask = np.asarray(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask)
     if mask.dtype != bool and mask.dtype.kind != "f":
-        raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool or float, "
-                        f"got dtype {mask.dtype}")
+        raise TypeError(
+            f"scaled_dot_product_attention: attn_mask must be bool or float, got dtype {mask.dtype}"
+        )
     return mask
 
 
 def _check(q: Tensor, k: Tensor, v: Tensor) -> None:
     if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
-        raise ValueError(f"scaled_dot_product_attention: q, k, v need at least 2 dims (..., L, E), "
-                         f"got shapes {q.shape}, {k.shape}, {v.shape}")
+        raise ValueError(
+            f"scaled_dot_product_attention: q, k, v need at least 2 dims (..., L, E), "
+            f"got shapes {q.shape}, {k.shape}, {v.shape}"
+        )
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"scaled_dot_product_attention: q (..., L, E), k (..., S, E), v (..., S, Ev) do not "
-                         f"fit: got shapes {q.shape}, {k.shape}, {v.shape}")
+        raise ValueError(
+            f"scaled_dot_product_attention: q (..., L, E), k (..., S, E), v (..., S, Ev) do not "
+            f"fit: got shapes {q.shape}, {k.shape}, {v.shape}"
+        )
 
 
-def attention_bias(shape_ls: tuple[int, int], attn_mask: Any, is_causal: bool,
-                   dtype: Any) -> np.ndarray | None:
+def attention_bias(
+    shape_ls: tuple[int, int], attn_mask: Any, is_causal: bool, dtype: Any
+) -> np.ndarray | None:
     """The additive constant of the scores, shape broadcastable to (..., L, S): 0 where a
     key takes part, -inf where not (a bool `attn_mask`: True takes part; `is_causal`: the
     lower triangle, aligned top-left as PyTorch), or a float `attn_mask` itself."""
@@ -53,8 +60,9 @@ def attention_bias(shape_ls: tuple[int, int], attn_mask: Any, is_causal: bool,
 def _dropout_keep(shape: tuple[int, ...], p: float, dtype: Any, rng: Any) -> np.ndarray | None:
     """The constant dropout mask divided by (1 - p) (zeros for p = 1), or None for p = 0."""
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p must be a probability in [0, 1], "
-                         f"got {p!r}")
+        raise ValueError(
+            f"scaled_dot_product_attention: dropout_p must be a probability in [0, 1], got {p!r}"
+        )
     if p == 0:
         return None
     keep = as_generator(rng, "scaled_dot_product_attention", "rng").random(shape) >= p
@@ -112,11 +120,14 @@ def scaled_dot_product_attention(
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     bias = attention_bias((L, S), attn_mask, is_causal, q.dtype)
     try:
-        shape = np.broadcast_shapes(q.shape[:-1] + (S,), k.shape[:-2] + (L, S),
-                                    () if bias is None else bias.shape)
+        shape = np.broadcast_shapes(
+            q.shape[:-1] + (S,), k.shape[:-2] + (L, S), () if bias is None else bias.shape
+        )
     except ValueError:
-        raise ValueError(f"scaled_dot_product_attention: attn_mask of shape {bias.shape} does not broadcast "
-                         f"to the scores' shape {q.shape[:-1] + (S,)}") from None
+        raise ValueError(
+            f"scaled_dot_product_attention: attn_mask of shape {bias.shape} does not broadcast "
+            f"to the scores' shape {q.shape[:-1] + (S,)}"
+        ) from None
     keep = _dropout_keep(shape, dropout_p, q.dtype, rng)
     bias, rows = _without_empty_rows(bias)
     if rows is not None:

@@ -8,6 +8,7 @@ adjoint of conv2d (an einsum, then `col2im` adds the windows back), the pools ga
 windows (`im2col`) or the selected elements (indexing). `max_pool2d(fused=True)` is one
 `max_pool2d` node (ops.MaxPool2d); `fused=False` is its indexing twin.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,13 +44,23 @@ def _image(x: Any, op: str, dims: int = 4) -> Tensor:
 def _check_size(op: str, x: Tensor, kernel, stride, padding, dilation) -> tuple[int, int]:
     sizes = tuple(out_size(n, *args) for n, args in zip(x.shape[2:], zip(kernel, stride, padding, dilation)))
     if min(sizes) < 1:
-        raise ValueError(f"{op}: input of shape {x.shape} is too small for kernel {kernel} with padding "
-                         f"{padding} and dilation {dilation} (output size {sizes})")
+        raise ValueError(
+            f"{op}: input of shape {x.shape} is too small for kernel {kernel} with padding "
+            f"{padding} and dilation {dilation} (output size {sizes})"
+        )
     return sizes
 
 
-def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-           groups: int = 1, fused: bool = True) -> Tensor:
+def conv2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    fused: bool = True,
+) -> Tensor:
     """2-D cross-correlation, as torch.nn.functional.conv2d: x (N, C, H, W), weight
     (O, C/groups, kh, kw), bias (O,) -> (N, O, OH, OW), OH = (H + 2 ph - dh (kh-1) - 1) // sh + 1.
     stride, padding, dilation: an int or an (h, w) pair; padding may be "valid" (0) or
@@ -62,14 +73,18 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
         raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
     o, cg, kh, kw = weight.shape
     if x.shape[1] % groups or o % groups or x.shape[1] // groups != cg:
-        raise ValueError(f"conv2d: input of shape {x.shape} and weight of shape {weight.shape} do not fit "
-                         f"groups={groups} (need in channels = weight.shape[1] * groups, out channels "
-                         "divisible by groups)")
+        raise ValueError(
+            f"conv2d: input of shape {x.shape} and weight of shape {weight.shape} do not fit "
+            f"groups={groups} (need in channels = weight.shape[1] * groups, out channels "
+            "divisible by groups)"
+        )
     if bias is not None:
         bias = as_tensor(bias, "conv2d", "bias")
         if bias.shape != (o,):
-            raise ValueError(f"conv2d: bias must have shape ({o},) for weight of shape {weight.shape}, "
-                             f"got shape {bias.shape}")
+            raise ValueError(
+                f"conv2d: bias must have shape ({o},) for weight of shape {weight.shape}, "
+                f"got shape {bias.shape}"
+            )
     stride, dilation = _pair(stride, "conv2d", "stride", 1), _pair(dilation, "conv2d", "dilation", 1)
     if padding in ("same", "valid"):
         padding, x = _named_padding(padding, x, (kh, kw), stride, dilation)
@@ -117,15 +132,31 @@ def _conv2d_twin(x: Tensor, weight: Tensor, bias: Any, stride, padding, dilation
     return out if bias is None else out + bias.reshape(o, 1, 1)
 
 
-def conv1d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-           groups: int = 1, fused: bool = True) -> Tensor:
+def conv1d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    fused: bool = True,
+) -> Tensor:
     """1-D cross-correlation, as torch's conv1d: x (N, C, L), weight (O, C/groups, k),
     bias (O,) -> (N, O, OL); conv2d on a unit height axis. Differentiable in all three."""
     x, weight = _image(x, "conv1d", dims=3), as_tensor(weight, "conv1d", "weight")
     if weight.ndim != 3:
         raise ValueError(f"conv1d: weight must have shape (out, in/groups, k), got shape {weight.shape}")
-    out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, _unit(stride, "stride", 1),
-                 _unit(padding, "padding", 0), _unit(dilation, "dilation", 1), groups, fused)
+    out = conv2d(
+        x.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        _unit(stride, "stride", 1),
+        _unit(padding, "padding", 0),
+        _unit(dilation, "dilation", 1),
+        groups,
+        fused,
+    )
     return out.squeeze(2)
 
 
@@ -140,8 +171,16 @@ def _unit(value: Any, name: str, unit: int) -> Any:
     return (unit, value)
 
 
-def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
-                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+def conv_transpose2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
     """Transposed convolution, as torch's conv_transpose2d (the gradient of conv2d with
     respect to its input): x (N, C, H, W), weight (C, O/groups, kh, kw), bias (O,) ->
     (N, O, OH, OW), OH = (H - 1) sh - 2 ph + dh (kh - 1) + output_padding_h + 1.
@@ -153,20 +192,32 @@ def conv_transpose2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
         raise ValueError(f"{op}: weight must have shape (in, out/groups, kh, kw), got shape {weight.shape}")
     n, c, h, w = x.shape
     cw, og, kh, kw = weight.shape
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1 or c % groups \
-            or cw != c:
-        raise ValueError(f"{op}: input of shape {x.shape} and weight of shape {weight.shape} do not fit "
-                         f"groups={groups!r} (need weight.shape[0] = in channels, divisible by groups)")
+    if (
+        not isinstance(groups, (int, np.integer))
+        or isinstance(groups, bool)
+        or groups < 1
+        or c % groups
+        or cw != c
+    ):
+        raise ValueError(
+            f"{op}: input of shape {x.shape} and weight of shape {weight.shape} do not fit "
+            f"groups={groups!r} (need weight.shape[0] = in channels, divisible by groups)"
+        )
     stride, dilation = _pair(stride, op, "stride", 1), _pair(dilation, op, "dilation", 1)
     padding, extra = _pair(padding, op, "padding", 0), _pair(output_padding, op, "output_padding", 0)
     if extra[0] >= max(stride[0], dilation[0]) or extra[1] >= max(stride[1], dilation[1]):
-        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride {stride} or dilation "
-                         f"{dilation}")
-    size = tuple((n_in - 1) * s - 2 * p + d * (k - 1) + e + 1
-                 for n_in, k, s, p, d, e in zip((h, w), (kh, kw), stride, padding, dilation, extra))
+        raise ValueError(
+            f"{op}: output_padding {extra} must be smaller than stride {stride} or dilation {dilation}"
+        )
+    size = tuple(
+        (n_in - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for n_in, k, s, p, d, e in zip((h, w), (kh, kw), stride, padding, dilation, extra)
+    )
     if min(size) < 1:
-        raise ValueError(f"{op}: input of shape {x.shape} with weight {weight.shape}, stride {stride} and "
-                         f"padding {padding} gives output size {size}")
+        raise ValueError(
+            f"{op}: input of shape {x.shape} with weight {weight.shape}, stride {stride} and "
+            f"padding {padding} gives output size {size}"
+        )
     xg = x.reshape(n, groups, c // groups, h, w)
     wg = weight.reshape(groups, c // groups, og, kh, kw)
     cols = einsum("ngcij,gcopq->ngopqij", xg, wg).reshape(n, groups * og, kh, kw, h, w)
@@ -186,8 +237,9 @@ def _pool_geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: A
     return (kernel, stride, padding, dilation), sizes
 
 
-def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-               fused: bool = True) -> Tensor:
+def max_pool2d(
+    x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1, fused: bool = True
+) -> Tensor:
     """The maximum of each window, as torch's max_pool2d: x (N, C, H, W) -> (N, C, OH, OW);
     stride defaults to kernel_size; padding (<= kernel/2) never wins. The gradient goes to
     the first maximum of each window (row-major), as PyTorch; a NaN counts as the maximum.
@@ -208,8 +260,14 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, d
     return xp[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, columns]
 
 
-def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> Tensor:
+def avg_pool2d(
+    x: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
     """The mean of each window, as torch's avg_pool2d: x (N, C, H, W) -> (N, C, OH, OW);
     stride defaults to kernel_size; zero padding counts in the mean unless
     count_include_pad=False. Composed: `im2col` windows, summed and divided. Differentiable."""

@@ -1,6 +1,7 @@
 """Joining and choosing between tensors: cat/concatenate, stack, split, chunk,
 array_split, where, maximum, minimum, einsum. All differentiable (in every tensor
 operand; not in a condition). `axis=` or PyTorch's `dim=`."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -46,8 +47,9 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
     return Cat.apply(*[t.unsqueeze(a) for t in items], axis=a)
 
 
-def split(x: Any, split_size_or_sections: int | Sequence[int], axis: int = 0, *, dim: int | None = None
-          ) -> tuple[Tensor, ...]:
+def split(
+    x: Any, split_size_or_sections: int | Sequence[int], axis: int = 0, *, dim: int | None = None
+) -> tuple[Tensor, ...]:
     """PyTorch's split: pieces of `split_size` along the axis (the last may be smaller), or
     of the given sizes. numpy's split by a number of sections is `array_split`/`chunk`."""
     x = as_tensor(x, "split", "x")
@@ -109,6 +111,7 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         spec += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     items = _tensors(list(operands), "einsum")
     if len(spec.split("->")[0].split(",")) != len(items):
-        raise ValueError(f"einsum: {subscripts!r} names {len(spec.split('->')[0].split(','))} operands, "
-                         f"got {len(items)}")
+        raise ValueError(
+            f"einsum: {subscripts!r} names {len(spec.split('->')[0].split(','))} operands, got {len(items)}"
+        )
     return Einsum.apply(*items, subscripts=spec)

@@ -1,4 +1,5 @@
 """Layer functions without parameters of their own: dropout and one_hot."""
+
 from __future__ import annotations
 
 from typing import Any

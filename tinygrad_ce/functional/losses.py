@@ -2,6 +2,7 @@
 gradients come from the recorded graph; the fused op is a single primitive
 (`ops.SoftmaxCrossEntropy`) with the closed-form backward, and `cross_entropy(...,
 fused=False)` is its composed twin."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -56,8 +57,16 @@ def softmax_cross_entropy(
     Differentiable in `logits` (twice: the backward supports create_graph=True).
     """
     logits = _float_logits(logits)
-    targets = prepare_targets(logits.shape, logits.dtype, target, weight, ignore_index,
-                              label_smoothing, reduction, op="softmax_cross_entropy")
+    targets = prepare_targets(
+        logits.shape,
+        logits.dtype,
+        target,
+        weight,
+        ignore_index,
+        label_smoothing,
+        reduction,
+        op="softmax_cross_entropy",
+    )
     return SoftmaxCrossEntropy.apply(logits, targets=targets, reduction=reduction)
 
 
@@ -86,8 +95,14 @@ def _composed_cross_entropy(
     # a probability target that requires grad is differentiated too (composed path only)
     grad_target = isinstance(target, Tensor) and target.requires_grad
     targets = prepare_targets(
-        logits.shape, logits.dtype, target.detach() if grad_target else target, weight,
-        ignore_index, label_smoothing, reduction, op="cross_entropy",
+        logits.shape,
+        logits.dtype,
+        target.detach() if grad_target else target,
+        weight,
+        ignore_index,
+        label_smoothing,
+        reduction,
+        op="cross_entropy",
     )
     rows_in = _as_rows(logits, targets.classes)
     if targets.valid is not None:  # ignored rows count as zeros: their inf/nan can't leak
@@ -138,8 +153,9 @@ def nll_loss(
     `log_probs`: (*, C); `target`: integer indices of shape (*). "mean" divides by the
     summed weights of the rows not ignored (PyTorch). Differentiable in `log_probs`."""
     log_probs = _float_logits(log_probs)
-    targets = prepare_targets(log_probs.shape, log_probs.dtype, target, weight, ignore_index,
-                              0.0, reduction, op="nll_loss")
+    targets = prepare_targets(
+        log_probs.shape, log_probs.dtype, target, weight, ignore_index, 0.0, reduction, op="nll_loss"
+    )
     if targets.index is None:
         raise TypeError("nll_loss: target must hold integer class indices")
     rows_in = _as_rows(log_probs, targets.classes)
@@ -185,14 +201,18 @@ def _weighted(losses: Tensor, weight: Any, op: str, name: str = "weight") -> Ten
 
 
 @named_scope("binary_cross_entropy_with_logits")
-def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean", weight: Any = None,
-                                     pos_weight: Any = None) -> Tensor:
+def binary_cross_entropy_with_logits(
+    logits: Tensor, target: Any, reduction: str = "mean", weight: Any = None, pos_weight: Any = None
+) -> Tensor:
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], stable for any
     logit: -(pos_weight y logsigmoid(x) + (1 - y) logsigmoid(-x)), times `weight`. The
     gradient is PyTorch's everywhere (0.5 - y at x = 0). Same shapes required."""
     x, y = _pair(logits, target, "binary_cross_entropy_with_logits", reduction)
-    positive = y if pos_weight is None else _weighted(y, pos_weight, "binary_cross_entropy_with_logits",
-                                                      "pos_weight")
+    positive = (
+        y
+        if pos_weight is None
+        else _weighted(y, pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    )
     losses = -(positive * logsigmoid(x) + (1 - y) * logsigmoid(-x))
     return _reduce(_weighted(losses, weight, "binary_cross_entropy_with_logits"), reduction)
 

@@ -7,6 +7,7 @@ Tensor ops: the definition, whose graph gives the same gradients to float roundi
     xhat = (x - mean(x)) * rsqrt(var(x, correction=0) + eps);  out = xhat * weight + bias
     # d xhat = (g - mean(g) - xhat * mean(g * xhat)) / sigma   (the fused backward)
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,8 +43,9 @@ def _affine(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> list[Tenso
     return [p for p in (weight, bias) if p is not None]
 
 
-def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5,
-               fused: bool = True) -> Tensor:
+def layer_norm(
+    x: Any, normalized_shape: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5, fused: bool = True
+) -> Tensor:
     """Normalize over the last len(normalized_shape) axes: x (*, *normalized_shape) ->
     same shape, each slice to mean 0 and variance 1 (biased variance, + eps), then
     `* weight + bias` (each of shape normalized_shape, optional). Differentiable in x,
@@ -52,7 +54,7 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
     one = isinstance(normalized_shape, (int, np.integer))
     shape = (normalized_shape,) if one else tuple(normalized_shape)
     k = len(shape)
-    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != tuple(int(n) for n in shape):
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != tuple(int(n) for n in shape):
         raise ValueError(f"layer_norm: input of shape {x.shape} does not end with normalized_shape {shape}")
     shape = tuple(int(n) for n in shape)
     weight = _optional(weight, shape, "layer_norm", "weight")
@@ -66,9 +68,17 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
     return out if bias is None else out + bias
 
 
-def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None, weight: Any = None,
-               bias: Any = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5,
-               fused: bool = True) -> Tensor:
+def batch_norm(
+    x: Any,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+    fused: bool = True,
+) -> Tensor:
     """Normalize x (N, C) or (N, C, *) per channel C, then `* weight + bias` ((C,) each).
 
     training=True: the batch's mean and biased variance normalize, and `running_mean` /
@@ -82,13 +92,17 @@ def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None, 
     channels = (x.shape[1],)
     weight = _optional(weight, channels, "batch_norm", "weight")
     bias = _optional(bias, channels, "batch_norm", "bias")
-    stats = [_optional(r, channels, "batch_norm", name)
-             for r, name in ((running_mean, "running_mean"), (running_var, "running_var"))]
+    stats = [
+        _optional(r, channels, "batch_norm", name)
+        for r, name in ((running_mean, "running_mean"), (running_var, "running_var"))
+    ]
     axes = (0, *range(2, x.ndim))
     if training:
         if x.size // channels[0] <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
-                             f"got input of shape {x.shape}")
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, "
+                f"got input of shape {x.shape}"
+            )
         _update_running_stats(x.data, stats[0], stats[1], axes, momentum)
     elif stats[0] is None or stats[1] is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
@@ -105,8 +119,13 @@ def batch_norm(x: Any, running_mean: Tensor | None, running_var: Tensor | None, 
     return out if bias is None else out + bias.reshape(shape)
 
 
-def _update_running_stats(x: np.ndarray, running_mean: Tensor | None, running_var: Tensor | None,
-                          axes: tuple[int, ...], momentum: float) -> None:
+def _update_running_stats(
+    x: np.ndarray,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    axes: tuple[int, ...],
+    momentum: float,
+) -> None:
     """r = (1 - momentum) r + momentum stat, in place (not recorded); var unbiased."""
     if running_mean is not None:
         mean = x.mean(axis=axes)
@@ -125,12 +144,15 @@ def embedding(idx: Any, weight: Tensor, padding_idx: int | None = None) -> Tenso
         raise TypeError(f"embedding: idx must be integers, got dtype {index.dtype}")
     weight = as_tensor(weight, "embedding", "weight")
     if weight.ndim != 2:
-        raise ValueError("embedding: weight must have shape (num_embeddings, embedding_dim), "
-                         f"got shape {weight.shape}")
+        raise ValueError(
+            f"embedding: weight must have shape (num_embeddings, embedding_dim), got shape {weight.shape}"
+        )
     n = weight.shape[0]
     if index.size and (index.min() < 0 or index.max() >= n):
-        raise IndexError(f"embedding: idx must be in [0, {n}) (num_embeddings={n}), "
-                         f"got values {index.min()}..{index.max()}")
+        raise IndexError(
+            f"embedding: idx must be in [0, {n}) (num_embeddings={n}), "
+            f"got values {index.min()}..{index.max()}"
+        )
     rows = weight[index]
     if padding_idx is None:
         return rows

@@ -1,6 +1,7 @@
 """Named scopes: which call of a composed function (`softmax`, a Module's forward, ...)
 recorded each node, so a drawing can show the call as a cluster. Built on the grad
 mode's opaque tag: the engine stores it on each node and never looks inside."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -10,6 +10,7 @@ probability targets. PyTorch's `cross_entropy` semantics: with class indices the
 divides by the summed weights `sum_i w[t_i]` of the rows not ignored; with
 probabilities it divides by the number of rows.
 """
+
 from __future__ import annotations
 
 import math
@@ -150,8 +151,14 @@ def prepare_targets(
     )
 
 
-def _check_options(op: str, reduction: Any, label_smoothing: Any, ignore_index: Any,
-                   logits_shape: tuple[int, ...], target: Any) -> None:
+def _check_options(
+    op: str,
+    reduction: Any,
+    label_smoothing: Any,
+    ignore_index: Any,
+    logits_shape: tuple[int, ...],
+    target: Any,
+) -> None:
     check_reduction(reduction, op)
     number = (int, float, np.floating)
     if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(label_smoothing, number):
@@ -171,8 +178,9 @@ def _check_options(op: str, reduction: Any, label_smoothing: Any, ignore_index: 
         )
 
 
-def _checked_index(op: str, y: np.ndarray, classes: int, ignore_index: int | None
-                   ) -> tuple[np.ndarray, np.ndarray | None]:
+def _checked_index(
+    op: str, y: np.ndarray, classes: int, ignore_index: int | None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The (M,) class indices, and where they are ignored (None: all count), or an
     IndexError naming the first value outside [0, C) that is not ignore_index."""
     index = y.reshape(-1)
@@ -195,8 +203,16 @@ def _checked_index(op: str, y: np.ndarray, classes: int, ignore_index: int | Non
     return index, ignored
 
 
-def _class_indices(op: str, lead: tuple[int, ...], classes: int, dtype: np.dtype, y: np.ndarray,
-                   w: np.ndarray | None, ignore_index: int | None, e: float) -> Targets:
+def _class_indices(
+    op: str,
+    lead: tuple[int, ...],
+    classes: int,
+    dtype: np.dtype,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    ignore_index: int | None,
+    e: float,
+) -> Targets:
     """The sparse coefficients for class indices: (1-e) w[t_i] at each row's class, plus
     the smoothing part (e/C) w_c spread over every class."""
     index, ignored = _checked_index(op, y, classes, ignore_index)
@@ -220,5 +236,16 @@ def _class_indices(op: str, lead: tuple[int, ...], classes: int, dtype: np.dtype
         spread = uniform.sum()
         row_total = target_coef + (spread if valid is None else spread * valid)
     denominator = float(row_weight.sum()) if row_weight is not None else float(rows)
-    return Targets(lead, classes, index, target_coef, valid, uniform, None, row_total, denominator, dtype,
-                   np.arange(rows))
+    return Targets(
+        lead,
+        classes,
+        index,
+        target_coef,
+        valid,
+        uniform,
+        None,
+        row_total,
+        denominator,
+        dtype,
+        np.arange(rows),
+    )

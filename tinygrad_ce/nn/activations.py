@@ -6,6 +6,7 @@ and the gradient, live there); none has parameters.
 
 `inplace=True` is accepted where PyTorch has it (so ported code runs): the result is
 the same, computed out of place; the input is not modified."""
+
 from __future__ import annotations
 
 import warnings
@@ -67,7 +68,8 @@ class Unflatten(Module):
         self.dim = checks.integer("Unflatten", "dim", dim)
         sizes = checks.items("Unflatten", "unflattened_size", unflattened_size, "a tuple of ints")
         self.unflattened_size = tuple(
-            checks.integer("Unflatten", f"unflattened_size[{i}]", n, low=-1) for i, n in enumerate(sizes))
+            checks.integer("Unflatten", f"unflattened_size[{i}]", n, low=-1) for i, n in enumerate(sizes)
+        )
 
     def forward(self, input: Any) -> Tensor:
         return _tensor("Unflatten", input).unflatten(self.dim, self.unflattened_size)
@@ -230,8 +232,12 @@ def softmax_dim(owner: str, dim: int | None, ndim: int) -> int:
     legacy choice (0 for 0-, 1- and 3-d input, else 1) with PyTorch's warning."""
     if dim is not None:
         return dim
-    warnings.warn(f"{owner}: implicit dimension choice (dim=None) is deprecated, as in PyTorch; "
-                  f"pass dim=... explicitly", UserWarning, stacklevel=5)
+    warnings.warn(
+        f"{owner}: implicit dimension choice (dim=None) is deprecated, as in PyTorch; "
+        f"pass dim=... explicitly",
+        UserWarning,
+        stacklevel=5,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 

@@ -1,5 +1,6 @@
 """`MultiheadAttention`, with PyTorch's parameter names, shapes and initialisation (so a
 PyTorch state dict loads); the math is `F.linear` and `F.scaled_dot_product_attention`."""
+
 from __future__ import annotations
 
 import math
@@ -52,15 +53,23 @@ class MultiheadAttention(Module):
     node runs; with them the weights are composed (as PyTorch's explicit path).
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
-                 batch_first: bool = False, rng: int | np.random.Generator | None = None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        batch_first: bool = False,
+        rng: int | np.random.Generator | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         embed_dim = checks.integer("MultiheadAttention", "embed_dim", embed_dim, low=1)
         num_heads = checks.integer("MultiheadAttention", "num_heads", num_heads, low=1)
         if embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
-                             f"num_heads ({num_heads})")
+            raise ValueError(
+                f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})"
+            )
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dropout = checks.number("MultiheadAttention", "dropout", dropout, low=0.0, high=1.0)
         self.batch_first = checks.boolean("MultiheadAttention", "batch_first", batch_first)
@@ -77,8 +86,9 @@ class MultiheadAttention(Module):
         if bias:
             init.zeros_(self.out_proj.bias)
 
-    def _bias(self, key_padding_mask: Any, attn_mask: Any, n: int, shape_ls: tuple[int, int],
-              dtype: Any) -> np.ndarray | None:
+    def _bias(
+        self, key_padding_mask: Any, attn_mask: Any, n: int, shape_ls: tuple[int, int], dtype: Any
+    ) -> np.ndarray | None:
         """Both masks as one additive array broadcastable to (N, H, L, S)."""
         total = None
         m = _float_mask("attn_mask", attn_mask, dtype)
@@ -86,31 +96,47 @@ class MultiheadAttention(Module):
             if m.ndim == 3:
                 want = (n * self.num_heads,) + shape_ls
                 if m.shape != want:
-                    raise ValueError(f"MultiheadAttention: a 3-D attn_mask must be {want} "
-                                     f"(N * num_heads, L, S), got {m.shape}")
+                    raise ValueError(
+                        f"MultiheadAttention: a 3-D attn_mask must be {want} "
+                        f"(N * num_heads, L, S), got {m.shape}"
+                    )
                 m = m.reshape((n, self.num_heads) + shape_ls)
             elif m.shape != shape_ls:
-                raise ValueError(f"MultiheadAttention: a 2-D attn_mask must be {shape_ls} (L, S), "
-                                 f"got {m.shape}")
+                raise ValueError(
+                    f"MultiheadAttention: a 2-D attn_mask must be {shape_ls} (L, S), got {m.shape}"
+                )
             total = m
         pad = _float_mask("key_padding_mask", key_padding_mask, dtype)
         if pad is not None:
             if pad.shape != (n, shape_ls[1]):
-                raise ValueError(f"MultiheadAttention: key_padding_mask must be {(n, shape_ls[1])} (N, S), "
-                                 f"got {pad.shape}")
+                raise ValueError(
+                    f"MultiheadAttention: key_padding_mask must be {(n, shape_ls[1])} (N, S), got {pad.shape}"
+                )
             pad = pad[:, None, None, :]
             total = pad if total is None else total + pad
         return total
 
-    def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
-                need_weights: bool = True, attn_mask: Any = None, average_attn_weights: bool = True,
-                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self,
+        query: Any,
+        key: Any,
+        value: Any,
+        key_padding_mask: Any = None,
+        need_weights: bool = True,
+        attn_mask: Any = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
         dtype = self.in_proj_weight.data.dtype
-        q, k, v = (x if isinstance(x, Tensor) else _input_tensor("MultiheadAttention", x, dtype)
-                   for x in (query, key, value))
+        q, k, v = (
+            x if isinstance(x, Tensor) else _input_tensor("MultiheadAttention", x, dtype)
+            for x in (query, key, value)
+        )
         if is_causal and attn_mask is None:
-            raise ValueError("MultiheadAttention: is_causal=True is a hint about attn_mask; pass the causal "
-                             "attn_mask too (as PyTorch)")
+            raise ValueError(
+                "MultiheadAttention: is_causal=True is a hint about attn_mask; pass the causal "
+                "attn_mask too (as PyTorch)"
+            )
         unbatched = q.ndim == 2
         if unbatched:
             q, k, v = q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0)
@@ -119,15 +145,25 @@ class MultiheadAttention(Module):
         elif not self.batch_first:  # (L, N, E) -> (N, L, E)
             q, k, v = q.swapaxes(0, 1), k.swapaxes(0, 1), v.swapaxes(0, 1)
         E, H, D = self.embed_dim, self.num_heads, self.head_dim
-        if q.ndim != 3 or k.ndim != 3 or v.ndim != 3 or q.shape[-1] != E or k.shape[-1] != E \
-                or v.shape[-1] != E or k.shape[:2] != v.shape[:2] or q.shape[0] != k.shape[0]:
-            raise ValueError(f"MultiheadAttention: expected query (N, L, {E}), key and value (N, S, {E}) "
-                             f"(batch first), got {q.shape}, {k.shape}, {v.shape}")
+        if (
+            q.ndim != 3
+            or k.ndim != 3
+            or v.ndim != 3
+            or q.shape[-1] != E
+            or k.shape[-1] != E
+            or v.shape[-1] != E
+            or k.shape[:2] != v.shape[:2]
+            or q.shape[0] != k.shape[0]
+        ):
+            raise ValueError(
+                f"MultiheadAttention: expected query (N, L, {E}), key and value (N, S, {E}) "
+                f"(batch first), got {q.shape}, {k.shape}, {v.shape}"
+            )
         n, L, S = q.shape[0], q.shape[1], k.shape[1]
         w, b = self.in_proj_weight, self.in_proj_bias
         heads = []
         for i, x in enumerate((q, k, v)):  # project, then (N, len, E) -> (N, H, len, D)
-            xi = F.linear(x, w[i * E:(i + 1) * E], None if b is None else b[i * E:(i + 1) * E])
+            xi = F.linear(x, w[i * E : (i + 1) * E], None if b is None else b[i * E : (i + 1) * E])
             heads.append(xi.reshape(n, x.shape[1], H, D).swapaxes(1, 2))
         bias = self._bias(key_padding_mask, attn_mask, n, (L, S), dtype)
         p_drop = self.dropout if self.training else 0.0
@@ -151,5 +187,7 @@ class MultiheadAttention(Module):
         return out, weights
 
     def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, " \
-               f"batch_first={self.batch_first}"
+        return (
+            f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, "
+            f"batch_first={self.batch_first}"
+        )

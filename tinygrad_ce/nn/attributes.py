@@ -1,6 +1,7 @@
 """Helpers of `Module`'s attribute handling: the error for a name that is taken, the
 warning for a plain list/tuple/dict of Modules or Parameters, and `Module.to`'s
 argument parsing and in-place casting."""
+
 from __future__ import annotations
 
 import warnings
@@ -23,8 +24,11 @@ class NameTakenError(KeyError, ValueError):
 
 
 # what to use instead of a plain container: (for Modules, for Parameters)
-_SUGGESTIONS = {list: ("nn.ModuleList", "nn.ParameterList"), tuple: ("nn.ModuleList", "nn.ParameterList"),
-                dict: ("nn.ModuleDict", "nn.ParameterDict")}
+_SUGGESTIONS = {
+    list: ("nn.ModuleList", "nn.ParameterList"),
+    tuple: ("nn.ModuleList", "nn.ParameterList"),
+    dict: ("nn.ModuleDict", "nn.ParameterDict"),
+}
 
 
 def warn_plain_container(owner: str, name: str, value: Any, module_cls: type) -> None:
@@ -55,8 +59,20 @@ def warn_plain_container(owner: str, name: str, value: Any, module_cls: type) ->
 
 
 # ----------------------------------------------------------------------------- Module.to
-_DEVICES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "hpu", "ipu", "mtia", "vulkan",
-            "privateuseone")
+_DEVICES = (
+    "cpu",
+    "cuda",
+    "mps",
+    "xpu",
+    "xla",
+    "meta",
+    "hip",
+    "hpu",
+    "ipu",
+    "mtia",
+    "vulkan",
+    "privateuseone",
+)
 _DTYPE_HELP = "a float dtype (np.float32, np.float64, 'float32', ...), the device 'cpu' or a Tensor"
 
 
@@ -74,22 +90,26 @@ def _check_device(value: Any) -> None:
     if device is None:
         raise TypeError(f"Module.to: device must be 'cpu' (or a torch.device('cpu')), got {got(value)}")
     if device != "cpu":
-        raise ValueError(f"Module.to: device {str(value)!r} is not available: tinygrad_ce computes with "
-                         "numpy on the CPU only; use 'cpu' (a no-op) or leave the device out")
+        raise ValueError(
+            f"Module.to: device {str(value)!r} is not available: tinygrad_ce computes with "
+            "numpy on the CPU only; use 'cpu' (a no-op) or leave the device out"
+        )
 
 
 def _float_dtype(value: Any, name: str) -> np.dtype:
     if isinstance(value, Tensor):
         value = value.dtype
     elif type(value).__module__ == "torch" and str(value).startswith("torch."):  # torch.float32
-        value = str(value)[len("torch."):]
+        value = str(value)[len("torch.") :]
     try:
         dtype = np.dtype(value)
     except Exception:  # numpy raises TypeError, ValueError or KeyError for what is not a dtype
         raise TypeError(f"Module.to: {name} must be {_DTYPE_HELP}, got {got(value)}") from None
     if dtype.kind != "f":
-        raise TypeError(f"Module.to: {name} must be a floating-point dtype (Module.to casts only to float "
-                        f"dtypes, as PyTorch's), got {dtype}")
+        raise TypeError(
+            f"Module.to: {name} must be a floating-point dtype (Module.to casts only to float "
+            f"dtypes, as PyTorch's), got {dtype}"
+        )
     return dtype
 
 

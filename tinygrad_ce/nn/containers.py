@@ -1,5 +1,6 @@
 """Containers: `Sequential` (with a stack-based run of nested plain Sequentials, so any
 nesting depth works) and `MLP`, Linear layers with an activation between them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -84,8 +85,9 @@ def _run_nested(seq: Sequential, x: Any) -> Any:
                 scopes.pop().__exit__(None, None, None)
             elif isinstance(layer, Sequential) and _is_plain(layer):
                 if id(layer) in open_ids:
-                    raise RecursionError(f"Sequential: a {type(layer).__name__} inside it contains itself; "
-                                         "it cannot be called")
+                    raise RecursionError(
+                        f"Sequential: a {type(layer).__name__} inside it contains itself; it cannot be called"
+                    )
                 scopes.append(named_scope(type(layer).__name__))
                 scopes[-1].__enter__()
                 layers.append(iter(layer._modules.values()))

@@ -2,6 +2,7 @@
 default initialisation (so a PyTorch state dict loads): `Conv1d`, `Conv2d`,
 `ConvTranspose2d`, `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`. The math (and the
 gradient) lives in `functional.conv`; a layer holds its Parameters and its settings."""
+
 from __future__ import annotations
 
 import math
@@ -28,17 +29,33 @@ class _ConvNd(Module):
     `reset_parameters`: kaiming_uniform_(a=sqrt(5)) for the weight, i.e.
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same bound."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
-                 dilation: Any, groups: int, bias: bool, padding_mode: str, dims: int, transposed: bool,
-                 output_padding: Any = 0, rng: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any,
+        padding: Any,
+        dilation: Any,
+        groups: int,
+        bias: bool,
+        padding_mode: str,
+        dims: int,
+        transposed: bool,
+        output_padding: Any = 0,
+        rng: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         owner = type(self).__name__
         in_channels = checks.integer(owner, "in_channels", in_channels, low=1)
         out_channels = checks.integer(owner, "out_channels", out_channels, low=1)
         groups = checks.integer(owner, "groups", groups, low=1)
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{owner}: in_channels ({in_channels}) and out_channels ({out_channels}) "
-                             f"must be divisible by groups ({groups})")
+            raise ValueError(
+                f"{owner}: in_channels ({in_channels}) and out_channels ({out_channels}) "
+                f"must be divisible by groups ({groups})"
+            )
         if padding_mode != "zeros":
             raise ValueError(f"{owner}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         kernel = tuple(checks.integer(owner, "kernel_size", k, low=1) for k in _tuple(kernel_size, dims))
@@ -62,8 +79,11 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
 
     def _input(self, x: Any) -> Tensor:
-        return x if isinstance(x, Tensor) else F.as_tensor(x, type(self).__name__, "input",
-                                                           dtype=self.weight.data.dtype)
+        return (
+            x
+            if isinstance(x, Tensor)
+            else F.as_tensor(x, type(self).__name__, "input", dtype=self.weight.data.dtype)
+        )
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -82,32 +102,98 @@ class Conv2d(_ConvNd):
     torch.nn.Conv2d. `weight` (out, in/groups, kh, kw), `bias` (out,). `fused`: one
     conv2d node (default) or the composed twin. Differentiable in the input and both."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", rng: Any = None, dtype: Any = None, fused: bool = True) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 2, False, rng=rng, dtype=dtype)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        rng: Any = None,
+        dtype: Any = None,
+        fused: bool = True,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            2,
+            False,
+            rng=rng,
+            dtype=dtype,
+        )
         self.fused = checks.boolean("Conv2d", "fused", fused)
 
     def forward(self, x: Any) -> Tensor:
-        return F.conv2d(self._input(x), self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups, fused=self.fused)
+        return F.conv2d(
+            self._input(x),
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            fused=self.fused,
+        )
 
 
 class Conv1d(_ConvNd):
     """1-D convolution: (N, in_channels, L) -> (N, out_channels, OL), as torch.nn.Conv1d.
     `weight` (out, in/groups, k), `bias` (out,). Differentiable in the input and both."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", rng: Any = None, dtype: Any = None, fused: bool = True) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 1, False, rng=rng, dtype=dtype)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        rng: Any = None,
+        dtype: Any = None,
+        fused: bool = True,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            1,
+            False,
+            rng=rng,
+            dtype=dtype,
+        )
         self.fused = checks.boolean("Conv1d", "fused", fused)
 
     def forward(self, x: Any) -> Tensor:
-        return F.conv1d(self._input(x), self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups, fused=self.fused)
+        return F.conv1d(
+            self._input(x),
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            fused=self.fused,
+        )
 
 
 class ConvTranspose2d(_ConvNd):
@@ -115,15 +201,49 @@ class ConvTranspose2d(_ConvNd):
     OH = (H - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1, as
     torch.nn.ConvTranspose2d. `weight` (in, out/groups, kh, kw), `bias` (out,)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", rng: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 2, True, output_padding=output_padding, rng=rng, dtype=dtype)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        rng: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            2,
+            True,
+            output_padding=output_padding,
+            rng=rng,
+            dtype=dtype,
+        )
 
     def forward(self, x: Any) -> Tensor:
-        return F.conv_transpose2d(self._input(x), self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+        return F.conv_transpose2d(
+            self._input(x),
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
 
 
 class MaxPool2d(Module):
@@ -139,16 +259,24 @@ class MaxPool2d(Module):
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, " \
-               f"dilation={self.dilation}"
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}"
+        )
 
 
 class AvgPool2d(Module):
     """The mean of each window (torch.nn.AvgPool2d; stride defaults to kernel_size; zero
     padding counts unless count_include_pad=False). Differentiable."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
-                 count_include_pad: bool = True) -> None:
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
         super().__init__()
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
@@ -156,8 +284,9 @@ class AvgPool2d(Module):
         self.count_include_pad = checks.boolean("AvgPool2d", "count_include_pad", count_include_pad)
 
     def forward(self, x: Any) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad)
+        return F.avg_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

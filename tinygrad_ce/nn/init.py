@@ -6,6 +6,7 @@ Fans, gains, bounds and standard deviations are PyTorch's formulas, so the same 
 gives values from the same distribution (not the same values: the generators differ).
 For a tensor of shape (out, in, *kernel): fan_in = in * prod(kernel),
 fan_out = out * prod(kernel)."""
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,10 @@ def _tensor(owner: str, tensor: Any, floating: bool = True) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{owner}: tensor must be a Tensor (or nn.Parameter), got {got(tensor)}")
     if floating and tensor.data.dtype.kind != "f":
-        raise TypeError(f"{owner}: tensor must have a float dtype to be filled with random values, "
-                        f"got {tensor.data.dtype}")
+        raise TypeError(
+            f"{owner}: tensor must have a float dtype to be filled with random values, "
+            f"got {tensor.data.dtype}"
+        )
     if not tensor.data.flags.writeable:
         raise ValueError(f"{owner}: tensor's data is read-only, so it cannot be filled in place")
     return tensor
@@ -61,8 +64,10 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor, owner: str = "init") -> tuple[
     """(fan_in, fan_out) of a weight of shape (out, in, *kernel), as PyTorch's."""
     shape = _tensor(owner, tensor, floating=False).shape
     if len(shape) < 2:
-        raise ValueError(f"{owner}: fan in and fan out can not be computed for a tensor with fewer than 2 "
-                         f"dimensions, got tensor of shape {shape}")
+        raise ValueError(
+            f"{owner}: fan in and fan out can not be computed for a tensor with fewer than 2 "
+            f"dimensions, got tensor of shape {shape}"
+        )
     receptive_field = math.prod(shape[2:])
     return shape[1] * receptive_field, shape[0] * receptive_field
 
@@ -95,8 +100,14 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
     return _fill(tensor, as_generator(generator, "normal_", "generator").normal(mean, std, tensor.shape))
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
-                  generator: Any = None) -> Tensor:
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Any = None,
+) -> Tensor:
     """Fill with values from N(mean, std^2) truncated to [a, b] (absolute bounds, as
     PyTorch's), drawn by rejection."""
     tensor = _tensor("trunc_normal_", tensor)
@@ -106,8 +117,10 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     b = checks.number("trunc_normal_", "b", b, low=a, low_open=True)
     cdf = lambda x: 0.5 * (1 + math.erf((x - mean) / (std * math.sqrt(2))))
     if cdf(b) - cdf(a) < 1e-4:
-        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of N({mean}, {std}^2) "
-                         "to sample by rejection; move a and b closer to the mean")
+        raise ValueError(
+            f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of N({mean}, {std}^2) "
+            "to sample by rejection; move a and b closer to the mean"
+        )
     rng = as_generator(generator, "trunc_normal_", "generator")
     values = rng.normal(mean, std, tensor.data.size)
     outside = (values < a) | (values > b)
@@ -183,8 +196,13 @@ def _kaiming_std(
     return tensor, calculate_gain(nonlinearity, a) / math.sqrt(_correct_fan(owner, tensor, mode))
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator: Any = None) -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+) -> Tensor:
     """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan), fan = fan_in or
     fan_out (`mode`), gain = calculate_gain(nonlinearity, a). With a = sqrt(5) this is
     Linear's and Conv's default initialisation of the weight."""
@@ -196,8 +214,13 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     return _fill(tensor, rng.uniform(-bound, bound, tensor.shape))
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator: Any = None) -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+) -> Tensor:
     """He normal: N(0, std^2) with std = gain / sqrt(fan) (arguments as kaiming_uniform_)."""
     tensor, std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     if std is None:

@@ -1,6 +1,7 @@
 """Layers: `Linear`, the first activation modules (`ReLU`, `Tanh`, `Sigmoid`; the rest
 are in `activations`) and `Dropout`.
 The math lives in `functional`; a layer holds its Parameters and checks its input."""
+
 from __future__ import annotations
 
 import math

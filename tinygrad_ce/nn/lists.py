@@ -2,6 +2,7 @@
 `ModuleList`, `ModuleDict`, `ParameterList`, `ParameterDict`. Their members are named
 "0", "1", ... (lists) or by their keys (dicts), so state-dict keys match PyTorch's
 (`layers.0.weight`, `heads.cls.bias`, `params.1`). None of them has a `forward`."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -42,8 +43,10 @@ def _parameter(owner: str, name: str, value: Any) -> Parameter:
     if isinstance(value, Parameter):
         return value
     if not isinstance(value, Tensor):
-        raise TypeError(f"{owner}: {name} must be a nn.Parameter or a Tensor (wrap arrays: "
-                        f"nn.Parameter(array)), got {got(value)}")
+        raise TypeError(
+            f"{owner}: {name} must be a nn.Parameter or a Tensor (wrap arrays: "
+            f"nn.Parameter(array)), got {got(value)}"
+        )
     if value.dtype.kind != "f":
         raise TypeError(f"{owner}: {name} must be a float Tensor to be a Parameter, got dtype {value.dtype}")
     return Parameter(value)
@@ -226,8 +229,10 @@ class _Keyed(Module):
         if not key or "." in key:
             raise ValueError(f"{owner}: key must be a non-empty string without '.', got {key!r}")
         if key not in self.__dict__[self._which] and hasattr(self, key):
-            raise NameTakenError(f"{owner}: key {key!r} is the name of an attribute of {type(self).__name__} "
-                                 "(attribute already exists); choose another key")
+            raise NameTakenError(
+                f"{owner}: key {key!r} is the name of an attribute of {type(self).__name__} "
+                "(attribute already exists); choose another key"
+            )
         return key
 
     def __getitem__(self, key: str) -> Any:

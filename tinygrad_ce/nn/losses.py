@@ -7,6 +7,7 @@ math and gradients live there). As in PyTorch, a class `weight` (and BCEWithLogi
 `CrossEntropyLoss` and `NLLLoss` take PyTorch's layouts: input (N, C) or (C,), or
 (N, C, d1, ..., dk) with the classes on axis 1 (the functions `F.cross_entropy` and
 `F.nll_loss` put the classes on the last axis; these modules move axis 1 there)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -87,20 +88,27 @@ class CrossEntropyLoss(_WeightedLoss):
     reduction="none" one loss per sample. The fused `F.softmax_cross_entropy` computes
     it; differentiable in `input`."""
 
-    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        weight: Any = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(weight, reduction)
         self.ignore_index = checks.integer("CrossEntropyLoss", "ignore_index", ignore_index)
-        self.label_smoothing = checks.number("CrossEntropyLoss", "label_smoothing", label_smoothing,
-                                             low=0.0, high=1.0)
+        self.label_smoothing = checks.number(
+            "CrossEntropyLoss", "label_smoothing", label_smoothing, low=0.0, high=1.0
+        )
 
     def forward(self, input: Any, target: Any) -> Tensor:
         x = F.as_tensor(input, "CrossEntropyLoss", "input")
         probabilities = _is_probabilities(target)
         target = _target_classes_last(target, x.ndim) if probabilities else target
         ignore = None if probabilities else self.ignore_index  # PyTorch ignores it for probabilities
-        return F.cross_entropy(_classes_last(x), target, self.reduction, self.label_smoothing, ignore,
-                               self.weight)
+        return F.cross_entropy(
+            _classes_last(x), target, self.reduction, self.label_smoothing, ignore, self.weight
+        )
 
 
 class NLLLoss(_WeightedLoss):

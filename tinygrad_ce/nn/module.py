@@ -2,6 +2,7 @@
 buffers and sub-Modules assigned to it, walks them iteratively (any depth, cycle-safe),
 saves and loads state dicts, casts them (`to`), and runs `forward` inside
 `named_scope(<class name>)`."""
+
 from __future__ import annotations
 
 import sys
@@ -108,8 +109,10 @@ class Module:
             own[name] = value
         elif registries is not None and name in registries[1]:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign {got(value)} to {name!r}, a registered buffer of "
-                                f"{type(self).__name__} (expected a Tensor or None)")
+                raise TypeError(
+                    f"cannot assign {got(value)} to {name!r}, a registered buffer of "
+                    f"{type(self).__name__} (expected a Tensor or None)"
+                )
             registries[1][name] = value
         elif registries is not None and (name in registries[0] or name in registries[2]):
             kind = "parameter" if name in registries[0] else "module"
@@ -170,11 +173,14 @@ class Module:
             raise ValueError(f"{owner}: name must be a non-empty string without '.', got {name!r}")
         registry = self.__dict__.get(which)
         if registry is None:
-            raise AttributeError(f"{owner}: cannot register {name!r} before Module.__init__(); "
-                                 "call super().__init__() first")
+            raise AttributeError(
+                f"{owner}: cannot register {name!r} before Module.__init__(); call super().__init__() first"
+            )
         if name not in registry and hasattr(self, name):
-            raise NameTakenError(f"{owner}: name {name!r} is already an attribute of {type(self).__name__} "
-                                 "(attribute already exists); choose another name")
+            raise NameTakenError(
+                f"{owner}: name {name!r} is already an attribute of {type(self).__name__} "
+                "(attribute already exists); choose another name"
+            )
         return registry
 
     # ------------------------------------------------------------------ traversal

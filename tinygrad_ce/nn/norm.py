@@ -1,5 +1,6 @@
 """Normalization layers and `Embedding`, with PyTorch's names, shapes, buffers and
 initialisation (so a PyTorch state dict loads); the math is in `functional.norm`."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,15 @@ class LayerNorm(Module):
     F.layer_norm). `weight` (ones) and `bias` (zeros) of shape normalized_shape when
     `elementwise_affine` (bias only if `bias`). `fused=False` runs the composed twin."""
 
-    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, dtype: Any = None, fused: bool = True) -> None:
+    def __init__(
+        self,
+        normalized_shape: Any,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = None,
+        fused: bool = True,
+    ) -> None:
         super().__init__()
         one = isinstance(normalized_shape, (int, np.integer))
         dims = (normalized_shape,) if one else tuple(normalized_shape)
@@ -62,9 +70,18 @@ class _BatchNorm(Module):
 
     expected_ndim: tuple[int, ...] = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None, *,
-                 bias: bool = True, fused: bool = True) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+        fused: bool = True,
+    ) -> None:
         super().__init__()
         owner = type(self).__name__
         self.num_features = checks.integer(owner, "num_features", num_features, low=1)
@@ -96,8 +113,10 @@ class _BatchNorm(Module):
             wanted = " or ".join(f"{d}D" for d in self.expected_ndim)
             raise ValueError(f"{owner}: expected {wanted} input (got {x.ndim}D input of shape {x.shape})")
         if x.shape[1] != self.num_features:
-            raise ValueError(f"{owner}: expected {self.num_features} channels (num_features) in axis 1, "
-                             f"got input of shape {x.shape}")
+            raise ValueError(
+                f"{owner}: expected {self.num_features} channels (num_features) in axis 1, "
+                f"got input of shape {x.shape}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] += 1
@@ -105,16 +124,27 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or self.running_mean is None
         tracked = not self.training or self.track_running_stats
-        return F.batch_norm(x, self.running_mean if tracked else None, self.running_var if tracked else None,
-                            self.weight, self.bias, use_batch, factor, self.eps, fused=self.fused)
+        return F.batch_norm(
+            x,
+            self.running_mean if tracked else None,
+            self.running_var if tracked else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
+            fused=self.fused,
+        )
 
     def running_dtype(self) -> Any:
         source = self.weight if self.weight is not None else self.running_mean
         return None if source is None else source.data.dtype
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -134,8 +164,14 @@ class Embedding(Module):
     weight (num_embeddings, embedding_dim) ~ N(0, 1), the `padding_idx` row zeroed and
     given no gradient, as PyTorch. `rng`: a seed or Generator (default: `manual_seed`)."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 rng: int | np.random.Generator | None = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        rng: int | np.random.Generator | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         self.num_embeddings = checks.integer("Embedding", "num_embeddings", num_embeddings, low=1)
         self.embedding_dim = checks.integer("Embedding", "embedding_dim", embedding_dim, low=1)
@@ -143,8 +179,9 @@ class Embedding(Module):
         if padding_idx is not None:
             padding_idx = checks.integer("Embedding", "padding_idx", padding_idx)
             if not -n <= padding_idx < n:
-                raise ValueError(f"Embedding: padding_idx must be in [-{n}, {n}) (num_embeddings={n}), "
-                                 f"got {padding_idx}")
+                raise ValueError(
+                    f"Embedding: padding_idx must be in [-{n}, {n}) (num_embeddings={n}), got {padding_idx}"
+                )
             padding_idx %= n  # PyTorch stores it non-negative
         self.padding_idx = padding_idx
         dtype = _dtype("Embedding", dtype)

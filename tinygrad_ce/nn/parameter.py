@@ -1,4 +1,5 @@
 """`Parameter`: the Tensor a Module registers as trainable."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,9 @@ class Parameter(Tensor):
             super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad, dtype, name)
         except (TypeError, ValueError) as err:
             kind = TypeError if isinstance(err, TypeError) else ValueError
-            raise kind(f"Parameter: data must be a float array, a number, a list or a Tensor, got "
-                       f"{got(data)}: {err}") from None
+            raise kind(
+                f"Parameter: data must be a float array, a number, a list or a Tensor, got {got(data)}: {err}"
+            ) from None
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

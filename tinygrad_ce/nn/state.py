@@ -1,6 +1,7 @@
 """Loading a state dict into a module's parameters and buffers: every key and shape is checked
 before anything is copied (`fit_state_dict`), and what does not fit is one
 `StateDictError` that names every missing, unexpected and mismatched key."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -2,6 +2,7 @@
 (with its parts `get_total_norm` and `clip_grads_with_norm_`), `clip_grad_value_`,
 `parameters_to_vector`, `vector_to_parameters`. Gradients are changed in place, outside
 any graph; the formulas (and so the numbers) are PyTorch's."""
+
 from __future__ import annotations
 
 import math
@@ -60,8 +61,9 @@ def _vector_norm(array: np.ndarray, p: float) -> np.float64:
         return a.sum() if p == 1.0 else np.sum(a**p) ** (1.0 / p)
 
 
-def get_total_norm(tensors: Any, norm_type: float = 2.0, error_if_nonfinite: bool = False,
-                   foreach: bool | None = None) -> Tensor:
+def get_total_norm(
+    tensors: Any, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach: bool | None = None
+) -> Tensor:
     """The p-norm of all the `tensors` together, as if concatenated into one vector:
     a 0-d Tensor in their (promoted) dtype, not differentiable. `norm_type` may be inf
     (the largest absolute value). No tensors give 0. `foreach` is accepted and ignored."""
@@ -77,7 +79,8 @@ def get_total_norm(tensors: Any, norm_type: float = 2.0, error_if_nonfinite: boo
         raise RuntimeError(
             f"The total norm of order {float(p)} for gradients from `parameters` is non-finite, so it cannot "
             "be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
-            "`error_if_nonfinite=False`")
+            "`error_if_nonfinite=False`"
+        )
     return Tensor(total)
 
 
@@ -112,7 +115,10 @@ def _scale_grad(param: Tensor, coef: np.ndarray) -> None:
 
 
 def clip_grad_norm_(
-    parameters: Any, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+    parameters: Any,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
     foreach: bool | None = None,
 ) -> Tensor:
     """Clip the gradients of `parameters` (a Tensor or an iterable, e.g. model.parameters())
@@ -164,9 +170,10 @@ def vector_to_parameters(vec: Tensor, parameters: Any) -> None:
     params = _tensors("vector_to_parameters", "parameters", parameters)
     total = sum(p.data.size for p in params)
     if vec.shape[0] != total:
-        raise ValueError(f"vector_to_parameters: vec has {vec.shape[0]} elements but the parameters "
-                         f"hold {total}")
+        raise ValueError(
+            f"vector_to_parameters: vec has {vec.shape[0]} elements but the parameters hold {total}"
+        )
     start = 0
     for p in params:
-        np.copyto(p.data, vec.data[start:start + p.data.size].reshape(p.shape), casting="unsafe")
+        np.copyto(p.data, vec.data[start : start + p.data.size].reshape(p.shape), casting="unsafe")
         start += p.data.size

@@ -2,6 +2,7 @@
 (`walk_modules`), children before parents (`walk_postorder`, the order of `apply`) and
 the PyTorch-style `repr` (`tree_repr`). All use an explicit stack, so any nesting depth
 works, and all are cycle-safe (a module inside itself is not entered again)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

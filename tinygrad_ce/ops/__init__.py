@@ -10,6 +10,7 @@ To add a primitive: write its class in the family's module (forward, backward, t
 identity in a comment), list it in `ALL` below, and give it a case in
 `tests/test_dual_path.py` (the test fails for an op without one).
 """
+
 from ..autograd import PRIMITIVES
 from .attention import ScaledDotProductAttention
 from .conv import Col2im, Conv2d, Im2col
@@ -23,15 +24,50 @@ from .reduce import Cumsum, LogSumExp, Max, Sum
 from .special import Arccos, Arcsin, Arctan, Cos, Erf, Expm1, Log1p, Sin
 
 ALL = (
-    Add, Sub, Mul, Div, Pow, PowTensor, Where, Neg, Exp, Log, ReLU, Sigmoid, Tanh, Cast,  # elementwise
-    Sin, Cos, Expm1, Log1p, Arcsin, Arccos, Arctan, Erf,  # special functions
-    Sum, Max, Cumsum, LogSumExp,  # reduce (LogSumExp fused)
-    Reshape, Transpose, BroadcastTo, GetItem, ScatterAdd, Cat, Pad,  # movement
-    MatMul, Einsum,  # linalg
-    Linear, SoftmaxCrossEntropy,  # fused
-    LayerNorm, BatchNorm,  # fused normalization
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    PowTensor,
+    Where,
+    Neg,
+    Exp,
+    Log,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    Cast,  # elementwise
+    Sin,
+    Cos,
+    Expm1,
+    Log1p,
+    Arcsin,
+    Arccos,
+    Arctan,
+    Erf,  # special functions
+    Sum,
+    Max,
+    Cumsum,
+    LogSumExp,  # reduce (LogSumExp fused)
+    Reshape,
+    Transpose,
+    BroadcastTo,
+    GetItem,
+    ScatterAdd,
+    Cat,
+    Pad,  # movement
+    MatMul,
+    Einsum,  # linalg
+    Linear,
+    SoftmaxCrossEntropy,  # fused
+    LayerNorm,
+    BatchNorm,  # fused normalization
     ScaledDotProductAttention,  # fused attention
-    Im2col, Col2im, Conv2d, MaxPool2d,  # convolution and pooling (Conv2d, MaxPool2d fused)
+    Im2col,
+    Col2im,
+    Conv2d,
+    MaxPool2d,  # convolution and pooling (Conv2d, MaxPool2d fused)
 )
 PRIMITIVES.update({op.__name__: op.apply for op in ALL})
 

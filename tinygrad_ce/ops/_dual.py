@@ -1,5 +1,6 @@
 """The few functions ndarray and Tensor do not share as methods, so that each op's
 backward is written once and runs on both (see `tinygrad_ce.ops`)."""
+
 from __future__ import annotations
 
 from typing import Any

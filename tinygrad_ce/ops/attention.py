@@ -2,6 +2,7 @@
 identity that makes it agree with its composed twin
 (`functional.scaled_dot_product_attention(..., fused=False)`: matmul, scale, mask, softmax,
 dropout, matmul written with Tensor ops)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ The geometry `kernel`, `stride`, `padding`, `dilation` is four (h, w) pairs of i
 [n, c, p, q, i, j] is the padded image at (i * sh + p * dh, j * sw + q * dw), with
 OH = (H + 2 ph - dh (kh - 1) - 1) // sh + 1 (and OW alike).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,8 +44,10 @@ def col2im(cols: np.ndarray, shape, kernel, stride, padding, dilation) -> np.nda
     for p in range(kh):  # strided accumulation: one slice per kernel offset
         for q in range(kw):
             top, left = p * dh, q * dw
-            full[:, :, top:top + sh * (oh - 1) + 1:sh, left:left + sw * (ow - 1) + 1:sw] += cols[:, :, p, q]
-    return np.ascontiguousarray(full[:, :, ph:ph + h, pw:pw + w])
+            full[:, :, top : top + sh * (oh - 1) + 1 : sh, left : left + sw * (ow - 1) + 1 : sw] += cols[
+                :, :, p, q
+            ]
+    return np.ascontiguousarray(full[:, :, ph : ph + h, pw : pw + w])
 
 
 class Im2col(Function):
@@ -83,8 +86,11 @@ def _im2col(x: Any, geometry) -> Any:
 
 
 def _col2im(cols: Any, shape, geometry) -> Any:
-    return Col2im.apply(cols, shape=shape, geometry=geometry) if isinstance(cols, Tensor) \
+    return (
+        Col2im.apply(cols, shape=shape, geometry=geometry)
+        if isinstance(cols, Tensor)
         else col2im(cols, shape, *geometry)
+    )
 
 
 class Conv2d(Function):

@@ -3,6 +3,7 @@
 Broadcasting is undone by the engine (`sum_to`) and the gradient cast back to each
 input's dtype there, so no op repeats that. Float-valued ops compute integer input in
 the default float dtype (`floating`)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """Fused ops: one node with a closed-form backward, each beside the identity that makes
 it agree with its composed twin (the readable definition, selected by `fused=False`)."""
+
 from __future__ import annotations
 
 import math

@@ -1,5 +1,6 @@
 """Matrix products: matmul and einsum. Tensor.__matmul__ turns 1-D operands into rows or columns (reshapes),
 so this op sees only matrices and stacks of them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,9 @@ class MatMul(Function):
         if x.ndim < 2 or y.ndim < 2:
             raise ValueError("matmul needs at least 1-D operands (use * for scalars)")
         if x.shape[-1] != y.shape[-2]:
-            raise ValueError(f"inner dimensions differ: {x.shape[-1]} (last of x) vs {y.shape[-2]} "
-                             "(second-to-last of y)")
+            raise ValueError(
+                f"inner dimensions differ: {x.shape[-1]} (last of x) vs {y.shape[-2]} (second-to-last of y)"
+            )
         return x @ y
 
     def backward(self, g, out, x, y):  # d(x @ y) = dx @ y + x @ dy; batch dims summed by the engine
@@ -44,8 +46,11 @@ def _einsum_grad(g: Any, operands: tuple[Any, ...], inputs: list[str], output: s
         return grad
     shape = operands[i].shape  # (kept lists operand i's letters in their order, less the missing)
     expanded = tuple(n if c in have else 1 for c, n in zip(inputs[i], shape))
-    return grad.reshape(expanded).broadcast_to(shape) if isinstance(grad, Tensor) \
+    return (
+        grad.reshape(expanded).broadcast_to(shape)
+        if isinstance(grad, Tensor)
         else np.broadcast_to(grad.reshape(expanded), shape)
+    )
 
 
 class Einsum(Function):
@@ -59,10 +64,13 @@ class Einsum(Function):
         lhs, self.output = subscripts.split("->")
         self.inputs = lhs.split(",")
         if any(len(set(s)) != len(s) or "." in s for s in self.inputs):
-            raise ValueError(f"einsum {subscripts!r}: a letter repeated within one operand, or '...', "
-                             "is not supported")
+            raise ValueError(
+                f"einsum {subscripts!r}: a letter repeated within one operand, or '...', is not supported"
+            )
         return np.asarray(np.einsum(subscripts, *operands))
 
     def backward(self, g, out, *operands):  # d einsum = one einsum per operand, with g in its place
-        return tuple(_einsum_grad(g, operands, self.inputs, self.output, i) if need else None
-                     for i, need in enumerate(self.needs_grad))
+        return tuple(
+            _einsum_grad(g, operands, self.inputs, self.output, i) if need else None
+            for i, need in enumerate(self.needs_grad)
+        )

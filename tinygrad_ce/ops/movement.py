@@ -1,6 +1,7 @@
 """Movement ops: each backward is the inverse movement (reshape back, transpose by the
 inverse permutation, sum a broadcast back, scatter an index back). GetItem and
 ScatterAdd are each other's backward, so every derivative order comes free."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -109,8 +110,9 @@ class Cat(Function):
     def backward(self, g, out, *xs):  # d cat(x_1, ..., x_k) = the matching slices of g
         lead = (slice(None),) * self.axis
         need = self.needs_grad
-        return tuple(g[lead + (slice(lo, hi),)] if n else None
-                     for n, lo, hi in zip(need, self.bounds, self.bounds[1:]))
+        return tuple(
+            g[lead + (slice(lo, hi),)] if n else None for n, lo, hi in zip(need, self.bounds, self.bounds[1:])
+        )
 
 
 class Pad(Function):

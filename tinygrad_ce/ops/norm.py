@@ -13,6 +13,7 @@ statistics (batch_norm in eval mode) it is dx = g' / sigma. On the recorded path
 (`create_graph=True`) the statistics are recomputed from x with the same `_stats`
 lines as the forward, so the backward is differentiable again.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,8 +45,13 @@ class _Normalize:
     __slots__ = ()
     fused = True
 
-    def _forward(self, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
-                 stats: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    def _forward(
+        self,
+        x: np.ndarray,
+        weight: np.ndarray | None,
+        bias: np.ndarray | None,
+        stats: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         self.batch_stats = stats is None
         mu, rstd = _stats(x, self.axes, self.eps) if stats is None else stats
         self.saved = (mu, rstd)  # small: one value per normalized slice
@@ -86,7 +92,7 @@ class LayerNorm(_Normalize, Function):
 
     def forward(self, x, weight=None, bias=None, *, k, eps):
         self.axes, self.eps = tuple(range(x.ndim - k, x.ndim)), eps
-        self.param_shape, self.param_axes = x.shape[x.ndim - k:], tuple(range(x.ndim - k))
+        self.param_shape, self.param_axes = x.shape[x.ndim - k :], tuple(range(x.ndim - k))
         return self._forward(x, weight, bias)
 
 

@@ -4,6 +4,7 @@ strided write per offset, on Tensors g times a constant one-hot, through conv's 
 (so it is recorded, and differentiable again, under create_graph).
 Twin: `functional.max_pool2d(..., fused=False)` (im2col, argmax, indexing).
 The geometry is conv's: four (h, w) pairs, checked by `functional.conv`."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,7 +25,7 @@ def window_max(x: np.ndarray, kernel, stride, padding, dilation) -> tuple[np.nda
     best, where = None, np.zeros(x.shape[:2] + (oh, ow), dtype=np.int32)
     for p in range(kh):  # strided slices: one per kernel offset, no window copy
         for q in range(kw):
-            s = x[:, :, p * dh:p * dh + sh * (oh - 1) + 1:sh, q * dw:q * dw + sw * (ow - 1) + 1:sw]
+            s = x[:, :, p * dh : p * dh + sh * (oh - 1) + 1 : sh, q * dw : q * dw + sw * (ow - 1) + 1 : sw]
             if best is None:
                 best = s.copy()
                 continue
@@ -68,9 +69,11 @@ def _unpool(g: np.ndarray, where: np.ndarray, shape, geometry) -> np.ndarray:
     for p in range(kh):
         for q in range(kw):
             hit = (where == p * kw + q) * g
-            window = full[:, :, p * dh:p * dh + sh * (oh - 1) + 1:sh, q * dw:q * dw + sw * (ow - 1) + 1:sw]
+            window = full[
+                :, :, p * dh : p * dh + sh * (oh - 1) + 1 : sh, q * dw : q * dw + sw * (ow - 1) + 1 : sw
+            ]
             if apart:
                 window[...] = hit
             else:
                 window += hit
-    return np.ascontiguousarray(full[:, :, ph:ph + shape[2], pw:pw + shape[3]]) if ph or pw else full
+    return np.ascontiguousarray(full[:, :, ph : ph + shape[2], pw : pw + shape[3]]) if ph or pw else full

@@ -1,4 +1,5 @@
 """Reductions. `axis` arrives normalized (a tuple of axes in range, or None: all)."""
+
 from __future__ import annotations
 
 import numpy as np

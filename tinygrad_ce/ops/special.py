@@ -1,5 +1,6 @@
 """Elementwise primitives whose derivative is a new function: trigonometry, `expm1` and
 `log1p` (accurate near 0), and `erf` (computed here: numpy has none)."""
+
 from __future__ import annotations
 
 import math
@@ -118,5 +119,3 @@ class Erf(Function):
     def backward(self, g, out, x):  # d erf(x) = 2/sqrt(pi) exp(-x^2) dx
         e = (-(x * x)).exp() if not isinstance(x, np.ndarray) else np.exp(-(x * x))
         return (g * (e * (2 / math.sqrt(math.pi))),)
-
-

@@ -26,6 +26,7 @@ Inside: `base` (Optimizer, param groups, state dicts), `hyperparameters` (the ch
 `optimizers` (SGD, Adam, AdamW), `adaptive` (RMSprop, Adagrad), `schedulers`,
 `onecycle`, `plateau`, `saved` (checks of saved values).
 """
+
 from .adaptive import Adagrad, RMSprop
 from .base import Optimizer
 from .onecycle import OneCycleLR
@@ -34,7 +35,18 @@ from .plateau import ReduceLROnPlateau
 from .schedulers import CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, StepLR
 
 __all__ = [
-    "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
-    "LRScheduler", "StepLR", "CosineAnnealingLR", "ExponentialLR", "LambdaLR", "LinearLR", "OneCycleLR",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "LRScheduler",
+    "StepLR",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LambdaLR",
+    "LinearLR",
+    "OneCycleLR",
     "ReduceLROnPlateau",
 ]

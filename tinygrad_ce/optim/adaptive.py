@@ -1,6 +1,7 @@
 """RMSprop and Adagrad with PyTorch's update rules (its single-tensor code, operation for
 operation). Like the others they update `p.data` in place and skip parameters whose
 `.grad` is None; hyperparameters live in `param_groups` and are checked by the table."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -83,8 +84,12 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
     ) -> None:
-        settings = {"lr_decay": lr_decay, "weight_decay": weight_decay,
-                    "initial_accumulator_value": initial_accumulator_value, "eps": eps}
+        settings = {
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+        }
         super().__init__(params, {"lr": lr, **settings})
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:

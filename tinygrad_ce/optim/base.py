@@ -8,6 +8,7 @@ naming the group, not NaN parameters. `optimizer.lr` (and `.momentum`, `.betas`,
 read the first group's value; writing one checks it and sets it when there is a single
 group (with several, set `param_groups[i][name]`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -39,8 +40,10 @@ class GroupSetting:
     def __set__(self, obj: Any, value: Any) -> None:
         owner = type(obj).__name__
         if len(obj.param_groups) != 1:
-            raise ValueError(f"{owner}: {self.name} is per group and there are {len(obj.param_groups)} "
-                             f"param groups; set optimizer.param_groups[i][{self.name!r}] instead")
+            raise ValueError(
+                f"{owner}: {self.name} is per group and there are {len(obj.param_groups)} "
+                f"param groups; set optimizer.param_groups[i][{self.name!r}] instead"
+            )
         checked = check_hyperparameter(owner, self.name, value)
         obj._check_combination(owner, {**obj.param_groups[0], self.name: checked})
         obj.param_groups[0][self.name] = checked
@@ -66,12 +69,14 @@ class Optimizer:
             if not isinstance(getattr(cls, name, None), GroupSetting):
                 setattr(cls, name, GroupSetting(name))
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[Mapping[str, Any]],
-                 defaults: Mapping[str, Any]) -> None:
+    def __init__(
+        self, params: Iterable[Tensor] | Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]
+    ) -> None:
         owner = type(self).__name__
         if set(defaults) != set(self.hyperparameters):
-            raise TypeError(f"{owner}: defaults must have the keys {self.hyperparameters}, "
-                            f"got {sorted(defaults)}")
+            raise TypeError(
+                f"{owner}: defaults must have the keys {self.hyperparameters}, got {sorted(defaults)}"
+            )
         self.defaults = {key: check_hyperparameter(owner, key, defaults[key]) for key in self.hyperparameters}
         self._check_combination(owner, self.defaults)
         self.param_groups: list[dict[str, Any]] = []
@@ -91,8 +96,9 @@ class Optimizer:
         self._check_combination(owner, checked)
         for i, p in enumerate(checked["params"]):
             if id(p) in self._index:
-                raise ValueError(f"{owner}: {name}['params'][{i}] (shape {p.shape}) is already in a "
-                                 "param group")
+                raise ValueError(
+                    f"{owner}: {name}['params'][{i}] (shape {p.shape}) is already in a param group"
+                )
         for p in checked["params"]:
             self._index[id(p)] = len(self.params)
             self.params.append(p)
@@ -120,8 +126,9 @@ class Optimizer:
         hyperparameters. `closure`, when given, is called first (it recomputes the
         loss, as in PyTorch) and its result is returned."""
         if closure is not None and not callable(closure):
-            raise TypeError(f"{type(self).__name__}.step: closure must be callable or None, "
-                            f"got {got(closure)}")
+            raise TypeError(
+                f"{type(self).__name__}.step: closure must be callable or None, got {got(closure)}"
+            )
         loss = closure() if closure is not None else None
         update, index, params, states = self._update, self._index, self.params, self.state
         for group in self._checked_groups():
@@ -149,11 +156,13 @@ class Optimizer:
             missing = [key for key in keys if key not in group]
             if missing:
                 raise ValueError(f"{owner}: param_groups[{i}] has no {missing[0]!r}")
-            checked = {key: check_hyperparameter(owner, f"param_groups[{i}][{key!r}]", group[key], key)
-                       for key in keys}
+            checked = {
+                key: check_hyperparameter(owner, f"param_groups[{i}][{key!r}]", group[key], key)
+                for key in keys
+            }
             self._check_combination(f"{owner}: param_groups[{i}]", checked)
             group.update(checked)
-            known[i:i + 1] = [tuple(checked[key] for key in keys)]
+            known[i : i + 1] = [tuple(checked[key] for key in keys)]
         return self.param_groups
 
     def _reindex(self, p: Tensor) -> int:
@@ -161,8 +170,10 @@ class Optimizer:
         self._index = {id(q): i for i, q in enumerate(self.params)}
         index = self._index.get(id(p))
         if index is None:
-            raise ValueError(f"{type(self).__name__}.step: a param group holds a Tensor (shape "
-                             f"{p.shape}) that the optimizer was not given; use add_param_group")
+            raise ValueError(
+                f"{type(self).__name__}.step: a param group holds a Tensor (shape "
+                f"{p.shape}) that the optimizer was not given; use add_param_group"
+            )
         return index
 
     # ------------------------------------------------------------------ state
@@ -213,8 +224,9 @@ class Optimizer:
         if not all(checks.is_int(n) and n >= 0 for n in saved):
             raise ValueError(f"{where}: group_sizes must be non-negative integers, got {checks.shown(saved)}")
         if tuple(saved) != sizes:
-            raise ValueError(f"{where}: group_sizes: the state has param groups of {tuple(saved)} "
-                             f"parameters, not {sizes}")
+            raise ValueError(
+                f"{where}: group_sizes: the state has param groups of {tuple(saved)} parameters, not {sizes}"
+            )
 
     def _saved_settings(self, where: str, state_dict: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every group's hyperparameters in `state_dict`, checked (a wrong type is a ValueError too)."""
@@ -223,19 +235,27 @@ class Optimizer:
             if not (isinstance(key, str) and key.startswith("group.")):
                 continue
             parts = key.split(".")
-            if len(parts) != 3 or not parts[1].isdigit() or not 1 <= int(parts[1]) < groups or (
-                    parts[2] not in self.hyperparameters):
+            if (
+                len(parts) != 3
+                or not parts[1].isdigit()
+                or not 1 <= int(parts[1]) < groups
+                or (parts[2] not in self.hyperparameters)
+            ):
                 raise ValueError(f"{where}: unexpected key {key!r}")
-        keys = [{name: name if g == 0 else f"group.{g}.{name}" for name in self.hyperparameters}
-                for g in range(groups)]
+        keys = [
+            {name: name if g == 0 else f"group.{g}.{name}" for name in self.hyperparameters}
+            for g in range(groups)
+        ]
         missing = [key for names in keys for key in names.values() if key not in state_dict]
         if missing:
             raise ValueError(f"{where}: missing keys: {', '.join(missing)}")
         settings = []
         try:
             for names in keys:
-                values = {name: check_hyperparameter(where, key, saved_value(state_dict[key]), name)
-                          for name, key in names.items()}
+                values = {
+                    name: check_hyperparameter(where, key, saved_value(state_dict[key]), name)
+                    for name, key in names.items()
+                }
                 self._check_combination(where, values)
                 settings.append(values)
         except TypeError as err:  # a value of the wrong type in a state dict is a bad value
@@ -252,8 +272,11 @@ class Optimizer:
             if not key.startswith("state."):
                 continue
             parts = key.split(".", 2)
-            if len(parts) != 3 or not parts[1].isdigit() or not int(parts[1]) < len(self.params) or (
-                parts[2] not in allowed
+            if (
+                len(parts) != 3
+                or not parts[1].isdigit()
+                or not int(parts[1]) < len(self.params)
+                or (parts[2] not in allowed)
             ):
                 raise ValueError(f"{where}: unexpected key {key!r}")
             i, buffer = int(parts[1]), parts[2]
@@ -275,6 +298,8 @@ class Optimizer:
         name, count = type(self).__name__, len(self.params)
         if len(self.param_groups) == 1:
             return f"{name}({count} parameters, {settings(self.param_groups[0])})"
-        groups = "; ".join(f"group {g} ({len(group['params'])}): {settings(group)}"
-                           for g, group in enumerate(self.param_groups))
+        groups = "; ".join(
+            f"group {g} ({len(group['params'])}): {settings(group)}"
+            for g, group in enumerate(self.param_groups)
+        )
         return f"{name}({count} parameters in {len(self.param_groups)} groups; {groups})"

@@ -5,6 +5,7 @@
 Every check names the caller and the argument ("SGD: params[1]['lr'] must be a finite
 number >= 0, got nan"): TypeError for a wrong type, ValueError for a bad value.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -30,8 +31,9 @@ def _betas(owner: str, name: str, value: Any) -> tuple[float, float]:
     pair = checks.items(owner, name, value, what)
     if len(pair) != 2:
         raise TypeError(f"{owner}: {name} must be {what}, got {got(value)}")
-    first, second = (checks.number(owner, f"{name}[{i}]", b, low=0.0, high=1.0, high_open=True)
-                     for i, b in enumerate(pair))
+    first, second = (
+        checks.number(owner, f"{name}[{i}]", b, low=0.0, high=1.0, high_open=True) for i, b in enumerate(pair)
+    )
     return first, second
 
 
@@ -46,9 +48,17 @@ def _any_setting(owner: str, name: str, value: Any) -> Any:
 
 # how each hyperparameter is checked, in the constructors, add_param_group, step and load_state_dict
 _HYPERPARAMETER_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
-    "lr": _non_negative, "momentum": _non_negative, "dampening": _non_negative,
-    "weight_decay": _non_negative, "eps": _non_negative, "betas": _betas, "nesterov": checks.boolean,
-    "amsgrad": checks.boolean, "alpha": _unit, "centered": checks.boolean, "lr_decay": _non_negative,
+    "lr": _non_negative,
+    "momentum": _non_negative,
+    "dampening": _non_negative,
+    "weight_decay": _non_negative,
+    "eps": _non_negative,
+    "betas": _betas,
+    "nesterov": checks.boolean,
+    "amsgrad": checks.boolean,
+    "alpha": _unit,
+    "centered": checks.boolean,
+    "lr_decay": _non_negative,
     "initial_accumulator_value": _non_negative,
 }
 
@@ -97,8 +107,10 @@ def split_groups(owner: str, params: Any) -> list[tuple[str, Any]]:
         return [("params", items)]
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
-            raise TypeError(f"{owner}: params[{i}] is a {type(item).__name__}, not a param-group dict "
-                            "(params[0] is a dict: give all groups as dicts)")
+            raise TypeError(
+                f"{owner}: params[{i}] is a {type(item).__name__}, not a param-group dict "
+                "(params[0] is a dict: give all groups as dicts)"
+            )
     return [(f"params[{i}]", item) for i, item in enumerate(items)]
 
 

@@ -3,6 +3,7 @@ max_lr/div_factor to max_lr over the first `pct_start` of `total_steps`, then fa
 max_lr/div_factor/final_div_factor (`three_phase`: back to the start first, then down);
 with `cycle_momentum` (PyTorch's default) the momentum (SGD, RMSprop) or beta1 (Adam)
 moves the other way, between max_momentum and base_momentum."""
+
 from __future__ import annotations
 
 import math
@@ -19,10 +20,13 @@ def _total_steps(total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
     if total_steps is not None:
         return checks.integer(_NAME, "total_steps", total_steps, low=1)
     if epochs is None or steps_per_epoch is None:
-        raise ValueError(f"{_NAME}: give total_steps, or epochs and steps_per_epoch (got total_steps=None, "
-                         f"epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r})")
+        raise ValueError(
+            f"{_NAME}: give total_steps, or epochs and steps_per_epoch (got total_steps=None, "
+            f"epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r})"
+        )
     return checks.integer(_NAME, "epochs", epochs, low=1) * checks.integer(
-        _NAME, "steps_per_epoch", steps_per_epoch, low=1)
+        _NAME, "steps_per_epoch", steps_per_epoch, low=1
+    )
 
 
 def _anneal(strategy: str, start: float, end: float, pct: float) -> float:
@@ -59,8 +63,9 @@ class OneCycleLR(LRScheduler):
         self.pct_start = checks.number(_NAME, "pct_start", pct_start, low=0.0, high=1.0)
         self.anneal_strategy = checks.string(_NAME, "anneal_strategy", anneal_strategy, ("cos", "linear"))
         self.div_factor = checks.number(_NAME, "div_factor", div_factor, low=0.0, low_open=True)
-        self.final_div_factor = checks.number(_NAME, "final_div_factor", final_div_factor, low=0.0,
-                                              low_open=True)
+        self.final_div_factor = checks.number(
+            _NAME, "final_div_factor", final_div_factor, low=0.0, low_open=True
+        )
         self.three_phase = checks.boolean(_NAME, "three_phase", three_phase)
         self.cycle_momentum = checks.boolean(_NAME, "cycle_momentum", cycle_momentum)
         self._momentum_key = self._momentum_name(optimizer) if self.cycle_momentum else None
@@ -76,8 +81,10 @@ class OneCycleLR(LRScheduler):
         for key in ("momentum", "betas"):
             if key in optimizer.defaults:
                 return key
-        raise ValueError(f"{_NAME}: cycle_momentum=True needs an optimizer with momentum or betas; "
-                         f"{type(optimizer).__name__} has neither (pass cycle_momentum=False)")
+        raise ValueError(
+            f"{_NAME}: cycle_momentum=True needs an optimizer with momentum or betas; "
+            f"{type(optimizer).__name__} has neither (pass cycle_momentum=False)"
+        )
 
     def _momenta(self, name: str, value: Any, groups: int) -> list[float]:
         beta1 = {"high": 1.0, "high_open": True} if self._momentum_key == "betas" else {}  # beta1 < 1
@@ -87,11 +94,15 @@ class OneCycleLR(LRScheduler):
         """(end step, start lr, end lr, start momentum, end momentum) per phase, as PyTorch's."""
         total, pct = self.total_steps, self.pct_start
         if self.three_phase:
-            return [(float(pct * total) - 1, "initial", "max", "max_m", "base_m"),
-                    (float(2 * pct * total) - 2, "max", "initial", "base_m", "max_m"),
-                    (total - 1, "initial", "min", "max_m", "max_m")]
-        return [(float(pct * total) - 1, "initial", "max", "max_m", "base_m"),
-                (total - 1, "max", "min", "base_m", "max_m")]
+            return [
+                (float(pct * total) - 1, "initial", "max", "max_m", "base_m"),
+                (float(2 * pct * total) - 2, "max", "initial", "base_m", "max_m"),
+                (total - 1, "initial", "min", "max_m", "max_m"),
+            ]
+        return [
+            (float(pct * total) - 1, "initial", "max", "max_m", "base_m"),
+            (total - 1, "max", "min", "base_m", "max_m"),
+        ]
 
     def _initial_lrs(self) -> list[float]:
         return list(self._initial)
@@ -105,15 +116,22 @@ class OneCycleLR(LRScheduler):
             end = phase[0]
             if step <= end or i == len(self._phases) - 1:
                 if end == start:
-                    raise ValueError(f"{_NAME}: step {step} falls in a phase of no length (pct_start="
-                                     f"{self.pct_start}, total_steps={self.total_steps}); change pct_start")
+                    raise ValueError(
+                        f"{_NAME}: step {step} falls in a phase of no length (pct_start="
+                        f"{self.pct_start}, total_steps={self.total_steps}); change pct_start"
+                    )
                 return (step - start) / (end - start), phase
             start = end
         raise AssertionError("unreachable")
 
     def _value(self, key: str, group: int) -> float:
-        table = {"initial": self._initial, "max": self.max_lrs, "min": self._min,
-                 "max_m": self.max_momentums, "base_m": self.base_momentums}
+        table = {
+            "initial": self._initial,
+            "max": self.max_lrs,
+            "min": self._min,
+            "max_m": self.max_momentums,
+            "base_m": self.base_momentums,
+        }
         return table[key][group]
 
     def _lr(self, epoch: int, group: int) -> float:

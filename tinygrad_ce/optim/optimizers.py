@@ -7,6 +7,7 @@ Hyperparameters live in `optimizer.param_groups` (see `base.Optimizer`) and are 
 the same way in the constructors, `add_param_group`, `step` and `load_state_dict`
 (`_HYPERPARAMETER_CHECKS`): finite numbers, no bools, no NaN.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -53,8 +54,10 @@ class SGD(Optimizer):
 
     def _check_combination(self, owner: str, values: Mapping[str, Any]) -> None:
         if values.get("nesterov") and (values["momentum"] <= 0 or values["dampening"] != 0):
-            raise ValueError(f"{owner}: nesterov needs momentum > 0 and dampening = 0, got "
-                             f"momentum={values['momentum']}, dampening={values['dampening']}")
+            raise ValueError(
+                f"{owner}: nesterov needs momentum > 0 and dampening = 0, got "
+                f"momentum={values['momentum']}, dampening={values['dampening']}"
+            )
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         momentum, dampening = group["momentum"], group["dampening"]

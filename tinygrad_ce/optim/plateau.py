@@ -1,5 +1,6 @@
 """`ReduceLROnPlateau`: PyTorch's rule for lowering the lr when a metric stops improving.
 It is stepped with the metric (`step(val_loss)`), not by the epoch count alone."""
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,11 @@ _STATE = ("last_epoch", "best", "num_bad_epochs", "cooldown_counter")
 
 def _metric(value: Any) -> float:
     """`metrics` as a float: a real number, or a one-element ndarray or Tensor."""
-    array = np.asarray(value.data if isinstance(value, Tensor) else value) if isinstance(
-        value, (Tensor, np.ndarray)) else None
+    array = (
+        np.asarray(value.data if isinstance(value, Tensor) else value)
+        if isinstance(value, (Tensor, np.ndarray))
+        else None
+    )
     if array is not None and array.size == 1 and array.dtype.kind in "fiu":
         return float(array.reshape(()))
     if array is not None or not checks.is_real(value):
@@ -71,15 +75,21 @@ class ReduceLROnPlateau(LRScheduler):
 
     def lr_at(self, epoch: int, group: int = 0) -> float:
         """Not defined: this lr depends on the metrics seen, not on the epoch alone."""
-        raise NotImplementedError(f"{_NAME}: the lr depends on the metrics passed to step(), not on the "
-                                  "epoch alone; get_last_lr() gives the current lrs")
+        raise NotImplementedError(
+            f"{_NAME}: the lr depends on the metrics passed to step(), not on the "
+            "epoch alone; get_last_lr() gives the current lrs"
+        )
 
     def _is_better(self, current: float) -> bool:
         if self.mode == "min":
-            return current < (self.best * (1.0 - self.threshold) if self.threshold_mode == "rel"
-                              else self.best - self.threshold)
-        return current > (self.best * (self.threshold + 1.0) if self.threshold_mode == "rel"
-                          else self.best + self.threshold)
+            return current < (
+                self.best * (1.0 - self.threshold)
+                if self.threshold_mode == "rel"
+                else self.best - self.threshold
+            )
+        return current > (
+            self.best * (self.threshold + 1.0) if self.threshold_mode == "rel" else self.best + self.threshold
+        )
 
     def step(self, metrics: Any) -> None:  # type: ignore[override]
         """Count one epoch with this value of the metric; lower the lrs after a plateau."""
@@ -101,8 +111,10 @@ class ReduceLROnPlateau(LRScheduler):
         groups = self.optimizer.param_groups
         if len(groups) != len(self.min_lrs):
             if self._default_min_lr is None:
-                raise ValueError(f"{_NAME}: the optimizer has {len(groups)} param groups, min_lr has "
-                                 f"{len(self.min_lrs)} values; set scheduler.min_lrs to match")
+                raise ValueError(
+                    f"{_NAME}: the optimizer has {len(groups)} param groups, min_lr has "
+                    f"{len(self.min_lrs)} values; set scheduler.min_lrs to match"
+                )
             self.min_lrs = [self._default_min_lr] * len(groups)
         for group, min_lr in zip(groups, self.min_lrs):
             old = float(group["lr"])

@@ -1,5 +1,6 @@
 """Values read back from a saved state dict (as `tinygrad_ce.save` wrote it: numbers may
 be 0-d arrays), checked so that loading them cannot make the parameters NaN."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,9 @@ def saved_int(where: str, key: str, value: Any) -> int:
     return int(value)
 
 
-def saved_buffer(where: str, key: str, value: Any, param: Tensor, i: int,
-                 non_negative: bool = False) -> np.ndarray:
+def saved_buffer(
+    where: str, key: str, value: Any, param: Tensor, i: int, non_negative: bool = False
+) -> np.ndarray:
     """A saved buffer as a fresh array of parameter `i`'s shape and dtype; finite (and
     >= 0 when `non_negative`: a sum or mean of squares), so that loading it cannot make
     the parameters NaN."""

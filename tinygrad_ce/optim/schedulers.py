@@ -10,6 +10,7 @@ forms, each lr is computed from its base lr and the epoch alone: an lr set by ha
 between steps is replaced at the next step, and two schedulers on one optimizer do not
 compound. The state dict ({"last_epoch", "base_lrs"}) restores the position and lrs.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,10 @@ class LRScheduler:
 
     def _initial_lrs(self) -> list[float]:
         name = type(self).__name__
-        return [checks.number(name, f"optimizer.param_groups[{i}]['lr']", group["lr"], low=0.0)
-                for i, group in enumerate(self.optimizer.param_groups)]
+        return [
+            checks.number(name, f"optimizer.param_groups[{i}]['lr']", group["lr"], low=0.0)
+            for i, group in enumerate(self.optimizer.param_groups)
+        ]
 
     def _initial_step(self) -> None:
         """PyTorch's first step when a scheduler is made: the lrs for epoch 0."""
@@ -75,21 +78,25 @@ class LRScheduler:
         epoch = checks.integer(f"{name}.lr_at", "epoch", epoch, low=0)
         group = checks.integer(f"{name}.lr_at", "group", group, low=0)
         if group >= len(self.base_lrs):
-            raise ValueError(f"{name}.lr_at: group {group} is out of range "
-                             f"({len(self.base_lrs)} param groups)")
+            raise ValueError(
+                f"{name}.lr_at: group {group} is out of range ({len(self.base_lrs)} param groups)"
+            )
         return self._lr(epoch, group)
 
     def _set_lrs(self, epoch: int) -> None:
         name, groups = type(self).__name__, self.optimizer.param_groups
         if len(groups) != len(self.base_lrs):
-            raise ValueError(f"{name}: the optimizer has {len(groups)} param groups; the scheduler was made "
-                             f"for {len(self.base_lrs)}")
+            raise ValueError(
+                f"{name}: the optimizer has {len(groups)} param groups; the scheduler was made "
+                f"for {len(self.base_lrs)}"
+            )
         lrs = [self._lr(epoch, g) for g in range(len(groups))]
         for g, lr in enumerate(lrs):
             if not math.isfinite(lr) or lr < 0:
                 what = "not finite" if not math.isfinite(lr) else "negative"
-                raise ValueError(f"{name}: the lr at epoch {epoch} is {what} ({lr}, param group {g}); "
-                                 f"{self!r}")
+                raise ValueError(
+                    f"{name}: the lr at epoch {epoch} is {what} ({lr}, param group {g}); {self!r}"
+                )
         extras = self._extra_settings(epoch)
         for group, lr, extra in zip(groups, lrs, extras):
             group["lr"] = lr
@@ -115,8 +122,10 @@ class LRScheduler:
         where = f"{type(self).__name__}.load_state_dict: state_dict"
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{where} must be a mapping, got {got(state_dict)}")
-        present = {"last_epoch": "last_epoch" in state_dict,
-                   "base_lrs": "base_lrs" in state_dict or "base_lr" in state_dict}
+        present = {
+            "last_epoch": "last_epoch" in state_dict,
+            "base_lrs": "base_lrs" in state_dict or "base_lr" in state_dict,
+        }
         missing = [key for key, here in present.items() if not here]
         if missing:
             raise ValueError(f"{where}: missing keys: {', '.join(missing)}")
@@ -142,8 +151,9 @@ class LRScheduler:
             return [checks.number(where, "base_lr", saved_value(state_dict["base_lr"]), low=0.0)]
         value = saved_value(state_dict["base_lrs"])
         if not isinstance(value, (list, tuple)):
-            raise ValueError(f"{where}: base_lrs must be a list of lrs, one per param group, "
-                             f"got {got(value)}")
+            raise ValueError(
+                f"{where}: base_lrs must be a list of lrs, one per param group, got {got(value)}"
+            )
         return per_group(where, "base_lrs", list(value), groups, low=0.0)
 
     def __repr__(self) -> str:
@@ -204,17 +214,24 @@ class LinearLR(LRScheduler):
     """lr = base_lr * (start_factor + (end_factor - start_factor) * min(epoch, total_iters)
     / total_iters): from start_factor times the lr to end_factor times it."""
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5) -> None:
-        self.start_factor = checks.number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0,
-                                          low_open=True)
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+    ) -> None:
+        self.start_factor = checks.number(
+            "LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True
+        )
         self.end_factor = checks.number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
         self.total_iters = checks.integer("LinearLR", "total_iters", total_iters, low=1)
         super().__init__(optimizer)
 
     def _lr(self, epoch: int, group: int) -> float:
         factor = self.start_factor + (self.end_factor - self.start_factor) * min(self.total_iters, epoch) / (
-            self.total_iters)
+            self.total_iters
+        )
         return self.base_lrs[group] * factor
 
 
@@ -222,13 +239,15 @@ class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch); `lr_lambda` is one function for every group or a
     list with one per group. The functions are not part of the state dict."""
 
-    def __init__(self, optimizer: Optimizer,
-                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]]) -> None:
+    def __init__(
+        self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]]
+    ) -> None:
         groups = len(check_optimizer("LambdaLR", optimizer).param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != groups:
-                raise ValueError(f"LambdaLR: lr_lambda has {len(lr_lambda)} functions for {groups} "
-                                 "param groups")
+                raise ValueError(
+                    f"LambdaLR: lr_lambda has {len(lr_lambda)} functions for {groups} param groups"
+                )
             lambdas = list(lr_lambda)
         else:
             lambdas = [lr_lambda] * groups
@@ -242,6 +261,8 @@ class LambdaLR(LRScheduler):
     def _lr(self, epoch: int, group: int) -> float:
         factor = self.lr_lambdas[group](epoch)
         if not checks.is_real(factor):
-            raise TypeError(f"LambdaLR: lr_lambda returned {got(factor)} at epoch {epoch} (param group "
-                            f"{group}), not a number")
+            raise TypeError(
+                f"LambdaLR: lr_lambda returned {got(factor)} at epoch {epoch} (param group "
+                f"{group}), not a number"
+            )
         return self.base_lrs[group] * float(factor)

@@ -3,6 +3,7 @@
 Operators and methods call the primitives by name through `PRIMITIVES` (filled by
 `tinygrad_ce.ops`, which builds on this module: the import arrow points one way);
 composed methods (`mean`, `abs`, `softmax`, `T`, ...) use only public Tensor ops."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -78,11 +79,15 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad: must be a Tensor, an ndarray or None, got {type(value).__name__}")
             if value.shape != self.data.shape:
-                raise ValueError(f"grad: assigned gradient has shape {value.shape} but the tensor has shape "
-                                 f"{self.data.shape}")
+                raise ValueError(
+                    f"grad: assigned gradient has shape {value.shape} but the tensor has shape "
+                    f"{self.data.shape}"
+                )
             if value.dtype != self.data.dtype:
-                raise TypeError(f"grad: assigned gradient has dtype {value.dtype} but the tensor has dtype "
-                                f"{self.data.dtype}")
+                raise TypeError(
+                    f"grad: assigned gradient has dtype {value.dtype} but the tensor has dtype "
+                    f"{self.data.dtype}"
+                )
         self._grad = value
 
     # ------------------------------------------------------------------ attributes
@@ -131,8 +136,10 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise ValueError(f"bool() of a tensor of shape {self.shape} is ambiguous; use .any() or .all() "
-                             "on t.numpy(), or compare one element")
+            raise ValueError(
+                f"bool() of a tensor of shape {self.shape} is ambiguous; use .any() or .all() "
+                "on t.numpy(), or compare one element"
+            )
         return bool(self.data.item())
 
     def tolist(self) -> Any:
@@ -177,9 +184,7 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         return f"Tensor({body}, {', '.join(extras)})"
 
     # ------------------------------------------------------------------ autograd
-    def backward(
-        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
-    ) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`.
 
         `gradient` (Tensor or ndarray of self's shape) may be omitted only for a
@@ -221,10 +226,13 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         if self.ndim == 1 or y.ndim == 1:  # name the shapes the user gave, not the reshaped ones
             inner = y.shape[0] if y.ndim == 1 else y.shape[-2] if y.ndim >= 2 else None
             if self.ndim >= 1 and inner is not None and self.shape[-1] != inner:
-                raise ShapeError(f"matmul: cannot apply to shapes {self.shape} and {y.shape}: inner "
-                                 f"dimensions differ: {self.shape[-1]} vs {inner}")
-        out = PRIMITIVES["MatMul"](self.reshape(1, -1) if self.ndim == 1 else self,
-                                   y.reshape(-1, 1) if y.ndim == 1 else y)
+                raise ShapeError(
+                    f"matmul: cannot apply to shapes {self.shape} and {y.shape}: inner "
+                    f"dimensions differ: {self.shape[-1]} vs {inner}"
+                )
+        out = PRIMITIVES["MatMul"](
+            self.reshape(1, -1) if self.ndim == 1 else self, y.reshape(-1, 1) if y.ndim == 1 else y
+        )
         if self.ndim != 1 and y.ndim != 1:
             return out
         shape = list(out.shape)
@@ -313,13 +321,23 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
 _new = object.__new__
 
 _NUMPY_SPELLINGS = {
-    "concatenate": "tinygrad_ce.cat(...) or tinygrad_ce.concatenate(...)", "stack": "tinygrad_ce.stack(...)",
-    "where": "tinygrad_ce.where(cond, a, b)", "dot": "a @ b", "matmul": "a @ b", "clip": "t.clip(lo, hi)",
-    "maximum": "tinygrad_ce.maximum(a, b)", "minimum": "tinygrad_ce.minimum(a, b)",
+    "concatenate": "tinygrad_ce.cat(...) or tinygrad_ce.concatenate(...)",
+    "stack": "tinygrad_ce.stack(...)",
+    "where": "tinygrad_ce.where(cond, a, b)",
+    "dot": "a @ b",
+    "matmul": "a @ b",
+    "clip": "t.clip(lo, hi)",
+    "maximum": "tinygrad_ce.maximum(a, b)",
+    "minimum": "tinygrad_ce.minimum(a, b)",
     "einsum": "tinygrad_ce.einsum",
-    "split": "tinygrad_ce.split(...)", "mean": "t.mean()", "sum": "t.sum()", "max": "t.max()",
+    "split": "tinygrad_ce.split(...)",
+    "mean": "t.mean()",
+    "sum": "t.sum()",
+    "max": "t.max()",
     "min": "t.min()",
-    "transpose": "t.transpose(...)", "reshape": "t.reshape(...)", "squeeze": "t.squeeze()",
+    "transpose": "t.transpose(...)",
+    "reshape": "t.reshape(...)",
+    "squeeze": "t.squeeze()",
 }
 
 
@@ -327,8 +345,10 @@ class _Size(int):
     """`.size`: numpy's element count; calling it the PyTorch way says what to use."""
 
     def __call__(self, dim: Any = None) -> Any:
-        raise TypeError("t.size is numpy's element count here (an int); for PyTorch's t.size() use t.shape, "
-                        "for t.size(d) use t.shape[d], and t.numel() for the count")
+        raise TypeError(
+            "t.size is numpy's element count here (an int); for PyTorch's t.size() use t.shape, "
+            "for t.size(d) use t.shape[d], and t.numel() for the count"
+        )
 
 
 def _fill(t: Tensor, data: Any, requires_grad: bool, name: str | None) -> None:
@@ -338,6 +358,7 @@ def _fill(t: Tensor, data: Any, requires_grad: bool, name: str | None) -> None:
 
 def _binary(op: str, reflected: bool) -> Callable[[Tensor, Operand], Tensor]:
     """The operator method for primitive `op`; `reflected` puts the other operand first."""
+
     def method(self: Tensor, other: Operand, primitives: dict[str, Any] = PRIMITIVES) -> Tensor:
         other = other if type(other) is Tensor else self._operand(other)
         return primitives[op](other, self) if reflected else primitives[op](self, other)
@@ -347,9 +368,14 @@ def _binary(op: str, reflected: bool) -> Callable[[Tensor, Operand], Tensor]:
 
 # method -> (primitive, reflected): `a + b` is Add(a, b), `2 - a` is Sub(2, a), ...
 _OPERATORS = {
-    "__add__": ("Add", False), "__radd__": ("Add", True), "__sub__": ("Sub", False),
-    "__rsub__": ("Sub", True), "__mul__": ("Mul", False), "__rmul__": ("Mul", True),
-    "__truediv__": ("Div", False), "__rtruediv__": ("Div", True),
+    "__add__": ("Add", False),
+    "__radd__": ("Add", True),
+    "__sub__": ("Sub", False),
+    "__rsub__": ("Sub", True),
+    "__mul__": ("Mul", False),
+    "__rmul__": ("Mul", True),
+    "__truediv__": ("Div", False),
+    "__rtruediv__": ("Div", True),
 }
 for _method, (_op, _reflected) in _OPERATORS.items():
     _fn = _binary(_op, _reflected)

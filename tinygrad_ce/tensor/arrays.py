@@ -1,6 +1,7 @@
 """From user data to checked numpy: the default float dtype, numeric ndarrays made from
 numbers, lists and arrays, and the checks of dtypes, axes, shapes and flags that every
 Tensor method shares (each error names the op and the argument)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -85,8 +86,9 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         if not -ndim <= a < ndim:
             raise AxisError(
                 f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s) "
-                f"(expected {-ndim}..{ndim - 1})" if ndim else
-                f"{op}: axis {a} is out of range for a 0-d tensor (it has no axes)"
+                f"(expected {-ndim}..{ndim - 1})"
+                if ndim
+                else f"{op}: axis {a} is out of range for a 0-d tensor (it has no axes)"
             )
         axes.append(int(a) % ndim)
     if len(set(axes)) != len(axes):

@@ -3,6 +3,7 @@ default dtype (float32 unless changed); `full` with an int value is an integer t
 Random draws come from `tinygrad_ce.rng` (seeded by `manual_seed`) unless `rng=` is given.
 Each function in CREATION is also a static method of Tensor (`Tensor.zeros(2, 3)`), set
 at the end of this module."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -60,8 +61,9 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
     return _make(np.full(shape, fill_value, _float(dtype, "full")), requires_grad)
 
 
-def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Any:
+def arange(
+    start: Any, stop: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
+) -> Any:
     """numpy's arange: int arguments give int64, float ones the default float dtype."""
     if stop is None:
         start, stop = 0, start
@@ -70,8 +72,15 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     return _make(np.arange(start, stop, step, dtype=_float(dtype, "arange")), requires_grad)
 
 
-def linspace(start: float, stop: float, num: int = 50, *, steps: int | None = None, dtype: Any = None,
-             requires_grad: bool = False) -> Any:
+def linspace(
+    start: float,
+    stop: float,
+    num: int = 50,
+    *,
+    steps: int | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Any:
     """`num` (PyTorch: `steps`) evenly spaced values from start to stop, both included."""
     num = num if steps is None else steps
     return _make(np.linspace(start, stop, num, dtype=_float(dtype, "linspace")), requires_grad)

@@ -2,6 +2,7 @@
 from public ops (`abs`, `sqrt`, `tan`, `sinh`, `clamp`, `softmax`, ...), so their
 gradients come from the graph. Rounding, signs and tests (`floor`, `sign`, `isnan`, ...)
 are not differentiable: they return constant tensors."""
+
 from __future__ import annotations
 
 import math

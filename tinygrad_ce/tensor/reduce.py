@@ -3,6 +3,7 @@
 be `keepdim=`. `sum`, `max` and `cumsum` are primitives; `min`, `mean`, `prod`, `var`,
 `std`, `cumprod` and the values of `sort`/`topk` are composed; `logsumexp` is one fused
 node with a composed twin (`fused=False`)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,8 @@ from .arrays import check_flag, either, normalize_axis
 
 def _args(op: str, axis: Any, dim: Any, keepdims: Any, keepdim: Any) -> tuple[Any, bool]:
     return either(op, "axis", axis, None, "dim", dim), check_flag(
-        either(op, "keepdims", keepdims, False, "keepdim", keepdim), op, "keepdims")
+        either(op, "keepdims", keepdims, False, "keepdim", keepdim), op, "keepdims"
+    )
 
 
 def _one(op: str, axis: Any, ndim: int) -> int:
@@ -29,14 +31,12 @@ class ReduceMethods:
 
     __slots__ = ()
 
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
         """Sum over `axis` (None: all); differentiable."""
         axis, keepdims = _args("sum", axis, dim, keepdims, keepdim)
         return PRIMITIVES["Sum"](self, axis=normalize_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
         """Maximum values (numpy's amax: values only; `argmax` gives the indices); tied
         maxima share the gradient equally."""
         axis, keepdims = _args("max", axis, dim, keepdims, keepdim)
@@ -44,21 +44,18 @@ class ReduceMethods:
             raise ValueError(f"max: the tensor of shape {self.shape} is empty (a maximum needs elements)")
         return PRIMITIVES["Max"](self, axis=normalize_axis(axis, self.ndim, "max"), keepdims=keepdims)
 
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
         """Minimum values, -max(-x): tied minima share the gradient equally."""
         axis, keepdims = _args("min", axis, dim, keepdims, keepdim)
         return -((-self).max(axis=axis, keepdims=keepdims))
 
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
         """sum / count."""
         axis, keepdims = _args("mean", axis, dim, keepdims, keepdim)
         total = self.sum(axis=axis, keepdims=keepdims)
         return total / (self.size // max(total.size, 1))
 
-    def prod(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None) -> Any:
+    def prod(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
         """Product over `axis`, by pairwise multiplication (log2(n) ops, exact at zeros:
         the gradient of each element is the product of the others)."""
         axis, keepdims = _args("prod", axis, dim, keepdims, keepdim)
@@ -68,9 +65,9 @@ class ReduceMethods:
         x = self.permute(*rest, *axes).reshape(tuple(self.shape[i] for i in rest) + (-1,))
         while x.shape[-1] > 1:
             half = x.shape[-1] // 2
-            paired = x[..., :half] * x[..., half:2 * half]
+            paired = x[..., :half] * x[..., half : 2 * half]
             if x.shape[-1] % 2:  # the odd one out rides along to the next round
-                paired = PRIMITIVES["Cat"](paired, x[..., 2 * half:], axis=x.ndim - 1)
+                paired = PRIMITIVES["Cat"](paired, x[..., 2 * half :], axis=x.ndim - 1)
             x = paired
         kept = tuple(self.shape[i] for i in rest)
         out = x.reshape(kept) if x.shape[-1] == 1 else self._wrap(np.ones(kept, self.dtype))  # empty: 1
@@ -78,8 +75,17 @@ class ReduceMethods:
             out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(self.shape)))
         return out
 
-    def var(self, axis: Any = None, correction: int | None = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: Any = None, ddof: int | None = None, unbiased: bool | None = None) -> Any:
+    def var(
+        self,
+        axis: Any = None,
+        correction: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: Any = None,
+        keepdim: Any = None,
+        ddof: int | None = None,
+        unbiased: bool | None = None,
+    ) -> Any:
         """sum((x - mean)^2) / (N - correction); correction=1 by default (PyTorch's; numpy's
         `ddof=` and PyTorch's old `unbiased=` accepted)."""
         axis, keepdims = _args("var", axis, dim, keepdims, keepdim)
@@ -91,14 +97,30 @@ class ReduceMethods:
         squares = (centered * centered).sum(axis=axis, keepdims=keepdims)
         return squares / (self.size // max(squares.size, 1) - c)
 
-    def std(self, axis: Any = None, correction: int | None = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: Any = None, ddof: int | None = None, unbiased: bool | None = None) -> Any:
+    def std(
+        self,
+        axis: Any = None,
+        correction: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: Any = None,
+        keepdim: Any = None,
+        ddof: int | None = None,
+        unbiased: bool | None = None,
+    ) -> Any:
         """sqrt(var); arguments as `var`."""
         var = self.var(axis, correction, keepdims, dim=dim, keepdim=keepdim, ddof=ddof, unbiased=unbiased)
         return var**0.5
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-                keepdim: Any = None, fused: bool = True) -> Any:
+    def logsumexp(
+        self,
+        axis: Any = None,
+        keepdims: bool = False,
+        *,
+        dim: Any = None,
+        keepdim: Any = None,
+        fused: bool = True,
+    ) -> Any:
         """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m the max held constant
         (finite at any gap; -inf when every element is -inf); gradient softmax(x). One fused
         `logsumexp` node (backward g * softmax(x)); `fused=False`: the composed twin."""
@@ -132,19 +154,21 @@ class ReduceMethods:
         out, n, shift = self, self.shape[a], 1
         while shift < n:
             before = (slice(None),) * a
-            ones = self._wrap(np.ones(self.shape[:a] + (shift,) + self.shape[a + 1:], dtype=self.dtype))
+            ones = self._wrap(np.ones(self.shape[:a] + (shift,) + self.shape[a + 1 :], dtype=self.dtype))
             shifted = PRIMITIVES["Cat"](ones, out[before + (slice(0, n - shift),)], axis=a)
             out = out * shifted
             shift *= 2
         return out
 
-    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-               keepdim: Any = None) -> Any:
+    def argmax(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+    ) -> Any:
         """Index of the maximum (an int64 tensor; None: of the flattened tensor)."""
         return self._index_of("argmax", axis, dim, keepdims, keepdim)
 
-    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-               keepdim: Any = None) -> Any:
+    def argmin(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+    ) -> Any:
         """Index of the minimum (an int64 tensor; None: of the flattened tensor)."""
         return self._index_of("argmin", axis, dim, keepdims, keepdim)
 

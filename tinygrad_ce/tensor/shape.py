@@ -1,6 +1,7 @@
 """Tensor methods that move elements: reshapes, axis orders, broadcasting, indexing,
 joining pieces of one tensor. Primitives are called by name through PRIMITIVES; the rest
 (`flatten`, `tile`, `flip`, `roll`, `gather`, ...) are composed from them."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -83,12 +84,12 @@ class ShapeMethods:
         lo, hi = _one_axis(start_dim, self.ndim, "flatten"), _one_axis(end_dim, self.ndim, "flatten")
         if lo > hi:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(self.shape[:lo] + (-1,) + self.shape[hi + 1:])
+        return self.reshape(self.shape[:lo] + (-1,) + self.shape[hi + 1 :])
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Any:
         """Split axis `dim` into `sizes` (one may be -1)."""
         d = _one_axis(dim, self.ndim, "unflatten")
-        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
 
     def unsqueeze(self, dim: int) -> Any:
         """A new axis of length 1 at `dim` (in [-ndim-1, ndim])."""
@@ -126,19 +127,24 @@ class ShapeMethods:
         `axis=`) is refused rather than answered differently."""
         if sizes:
             shown = (repeats, *sizes)
-            raise TypeError(f"repeat{shown}: PyTorch's repeat tiles: use tile{shown}; numpy's repeat is "
-                            "repeat(repeats, axis=...)")
+            raise TypeError(
+                f"repeat{shown}: PyTorch's repeat tiles: use tile{shown}; numpy's repeat is "
+                "repeat(repeats, axis=...)"
+            )
         if axis is None and self.ndim == 1 and isinstance(repeats, (int, np.integer)):
-            raise TypeError(f"repeat({repeats}) on a 1-D tensor is [a, a, b, b] in numpy but [a, b, a, b] "
-                            f"in PyTorch: write repeat({repeats}, axis=0) for numpy's, tile({repeats}) for "
-                            "PyTorch's")
+            raise TypeError(
+                f"repeat({repeats}) on a 1-D tensor is [a, a, b, b] in numpy but [a, b, a, b] "
+                f"in PyTorch: write repeat({repeats}, axis=0) for numpy's, tile({repeats}) for "
+                "PyTorch's"
+            )
         x = self.reshape(-1) if axis is None else self
         a = 0 if axis is None else _one_axis(axis, self.ndim, "repeat")
         try:
             index = np.repeat(np.arange(x.shape[a]), repeats)
         except (ValueError, TypeError) as err:
-            raise ValueError(f"repeat: repeats={repeats!r} does not fit axis {a} of shape {self.shape}: "
-                             f"{err}") from None
+            raise ValueError(
+                f"repeat: repeats={repeats!r} does not fit axis {a} of shape {self.shape}: {err}"
+            ) from None
         return x[(slice(None),) * a + (index,)]
 
     def tile(self, *reps: Any) -> Any:
@@ -187,8 +193,10 @@ class ShapeMethods:
         """The full advanced index that picks `index` along `dim` (take_along_axis's)."""
         index = np.asarray(index.data if hasattr(index, "grad_fn") else index)
         if index.dtype.kind not in "iu" or index.ndim != self.ndim:
-            raise IndexError(f"{op}: index must be an integer array with {self.ndim} dimensions, "
-                             f"got dtype {index.dtype} and shape {index.shape}")
+            raise IndexError(
+                f"{op}: index must be an integer array with {self.ndim} dimensions, "
+                f"got dtype {index.dtype} and shape {index.shape}"
+            )
         d = _one_axis(dim, self.ndim, op)
         grid = list(np.indices(index.shape, sparse=True))
         grid[d] = index
@@ -227,9 +235,8 @@ class ShapeMethods:
             flat = check_shape(tuple(pad), "pad")
             if len(flat) % 2 or len(flat) // 2 > self.ndim:
                 raise ValueError(f"pad: {pad!r} must hold (left, right) pairs for at most {self.ndim} axes")
-            pairs = [flat[i:i + 2] for i in range(0, len(flat), 2)][::-1]
+            pairs = [flat[i : i + 2] for i in range(0, len(flat), 2)][::-1]
             widths = [(0, 0)] * (self.ndim - len(pairs)) + pairs
         if len(widths) != self.ndim or any(len(w) != 2 or min(w) < 0 for w in widths):
             raise ValueError(f"pad: {pad!r} does not fit a tensor of shape {self.shape}")
         return PRIMITIVES["Pad"](self, widths=tuple(widths), value=value)
-

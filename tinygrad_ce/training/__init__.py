@@ -7,15 +7,29 @@ backward, before the optimizer's step) lets other loops be built on it. Checkpoi
 are one `.npz` (no pickle, written atomically) with the keys "model.<name>",
 "optim.<key>", "sched.<key>" and "meta.<key>".
 
-- `loop`: fit, StepInfo, evaluate, Evaluation, predict, accuracy;
+- `loop`: fit, StepInfo;
+- `evaluate`: evaluate, Evaluation, predict, accuracy;
 - `history`: History;
 - `checkpoint`: save_checkpoint, read_checkpoint, load_checkpoint, atomic_open.
 """
+
 from .checkpoint import CHECKPOINT_FORMAT, atomic_open, load_checkpoint, read_checkpoint, save_checkpoint
+from .evaluate import Evaluation, LossFn, accuracy, evaluate, predict
 from .history import History
-from .loop import Evaluation, LossFn, StepInfo, accuracy, evaluate, fit, predict
+from .loop import StepInfo, fit
 
 __all__ = [
-    "fit", "StepInfo", "evaluate", "Evaluation", "predict", "accuracy", "History", "LossFn",
-    "save_checkpoint", "read_checkpoint", "load_checkpoint", "atomic_open", "CHECKPOINT_FORMAT",
+    "fit",
+    "StepInfo",
+    "evaluate",
+    "Evaluation",
+    "predict",
+    "accuracy",
+    "History",
+    "LossFn",
+    "save_checkpoint",
+    "read_checkpoint",
+    "load_checkpoint",
+    "atomic_open",
+    "CHECKPOINT_FORMAT",
 ]

@@ -1,5 +1,6 @@
 """Checkpoints: one `.npz` (no pickle, written atomically) with the keys "model.<name>",
 "optim.<key>", "sched.<key>" and "meta.<key>"."""
+
 from __future__ import annotations
 
 import contextlib
@@ -93,8 +94,14 @@ def load_checkpoint(
     return {k: (v.item() if v.ndim == 0 else v) for k, v in sections["meta"].items()}
 
 
-def _restore(name: str, sections: dict[str, dict[str, Any]], model: Module, optimizer: Optimizer | None,
-             scheduler: LRScheduler | None, strict: bool) -> None:
+def _restore(
+    name: str,
+    sections: dict[str, dict[str, Any]],
+    model: Module,
+    optimizer: Optimizer | None,
+    scheduler: LRScheduler | None,
+    strict: bool,
+) -> None:
     """Load each section into its object; on any failure put every object back as it was."""
     backups = [(obj, obj.state_dict()) for obj in (model, optimizer, scheduler) if obj is not None]
     try:

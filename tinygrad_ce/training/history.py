@@ -1,4 +1,5 @@
 """`History`: the per-epoch numbers of a `fit` run, with JSON and CSV files."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,4 @@
-"""The training loop (`fit`) and evaluation (`evaluate`, `predict`, `accuracy`).
+"""The training loop (`fit`); evaluation (`evaluate`, `predict`, `accuracy`) is in `evaluate`.
 
 `fit` runs epochs of forward, backward and optimizer step over a loader of `(X_batch,
 y_batch)` and records the mean loss and accuracy per epoch (train and, optionally,
@@ -12,6 +12,7 @@ validation) in a `History`. Other loops are built on it with its hooks:
 The minibatch order is the loader's: any re-iterable of batches will do (a `DataLoader`
 with its own seed, a list).
 """
+
 from __future__ import annotations
 
 import math
@@ -20,112 +21,23 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..nn import Module
 from ..optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from ..tensor import Tensor
+from .evaluate import (
+    LossFn,
+    _batches,
+    _input,
+    _param_dtype,
+    _samples,
+    accuracy,
+    evaluate,
+)
 from .history import History
-
-LossFn = Callable[[Tensor, Any], Tensor]
-
-
-# ----------------------------------------------------------------------------- metrics
-def accuracy(logits: Any, target: Any) -> float:
-    """Fraction of rows whose argmax over the last axis equals the target: `logits`
-    (N, C); `target` class indices (N,) or one-hot/probabilities (N, C). With one
-    output column (N, 1), a logit > 0 predicts class 1."""
-    scores = np.asarray(logits.data if isinstance(logits, Tensor) else logits)
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if labels.ndim == scores.ndim and scores.shape[-1] > 1:
-        labels = labels.argmax(axis=-1)
-    predicted = (scores[..., 0] > 0).astype(np.int64) if scores.shape[-1:] == (1,) else scores.argmax(axis=-1)
-    if predicted.shape != labels.shape:
-        raise ValueError(f"accuracy: logits of shape {scores.shape} do not fit targets {labels.shape}")
-    return float((predicted == labels).mean()) if labels.size else math.nan
-
-
-class Evaluation(NamedTuple):
-    """What `evaluate` returns: the accuracy, and the mean loss per sample."""
-
-    accuracy: float
-    loss: float | None  # None when no loss function was given
-
-
-def _batches(loader: Any) -> Iterable[Any]:
-    """A loader, or one `(X, y)` pair of arrays taken as a single batch."""
-    if isinstance(loader, tuple) and len(loader) == 2 and not isinstance(loader[0], tuple):
-        return [loader]
-    return loader
-
-
-def _samples(y: Any) -> int:
-    """How many samples a batch's targets hold (one for a single, scalar target)."""
-    return len(y) if np.ndim(y) else 1
-
-
-def _input(X: Any, dtype: np.dtype | None) -> Tensor:
-    """A batch as a Tensor in the model's parameter dtype (no copy when it already is)."""
-    if isinstance(X, Tensor):
-        return X
-    X = np.asarray(X)
-    return Tensor(X, dtype=dtype if dtype is not None and X.dtype != dtype else None)
-
-
-def _param_dtype(model: Module) -> np.dtype | None:
-    first = next(model.parameters(), None)
-    return None if first is None else first.data.dtype
-
-
-def _mean_per_sample(parts: list[tuple[int, float]]) -> float:
-    """The mean per sample of per-batch (samples, mean) pairs. One batch's mean is
-    returned as it is: multiplying by n and dividing again can move it by one ulp."""
-    if len(parts) == 1:
-        return parts[0][1]
-    total, count = 0.0, 0
-    for n, mean in parts:
-        total += mean * n
-        count += n
-    return total / count
-
-
-def evaluate(model: Module, loader: Any, loss_fn: LossFn | None = None) -> Evaluation:
-    """Accuracy (and mean loss per sample, when `loss_fn` is given) of `model` over a
-    loader or one `(X, y)` pair, in eval mode and without recording a graph. The
-    model's train/eval mode is restored afterwards. For one batch the numbers are
-    exactly `accuracy(logits, y)` and `loss_fn(logits, y).item()`."""
-    was_training, dtype = model.training, _param_dtype(model)
-    accuracies: list[tuple[int, float]] = []
-    losses: list[tuple[int, float]] = []
-    model.eval()
-    try:
-        with no_grad():
-            for X, y, *_ in _batches(loader):
-                logits = model(_input(X, dtype))
-                n = _samples(y)
-                accuracies.append((n, accuracy(logits, y)))
-                if loss_fn is not None:
-                    losses.append((n, loss_fn(logits, y).item()))
-    finally:
-        model.train(was_training)
-    if sum(n for n, _ in accuracies) == 0:
-        raise ValueError("evaluate: the loader yielded no samples")
-    return Evaluation(_mean_per_sample(accuracies), _mean_per_sample(losses) if loss_fn is not None else None)
-
-
-def predict(model: Module, X: Any, batch_size: int = 4096) -> np.ndarray:
-    """The model's outputs (logits) for X as an ndarray, in eval mode, without a graph."""
-    was_training, dtype = model.training, _param_dtype(model)
-    model.eval()
-    try:
-        with no_grad():
-            starts = range(0, len(X), batch_size)
-            return np.concatenate([model(_input(X[i : i + batch_size], dtype)).data for i in starts])
-    finally:
-        model.train(was_training)
 
 
 # ----------------------------------------------------------------------------- fit
@@ -197,11 +109,22 @@ def fit(
     last completed epoch, copy it in `callback` (as `tinygrad-ce train` does). A loss
     that is not finite raises FloatingPointError (try a smaller learning rate), unless
     `check_finite` is False."""
-    _check_fit_arguments(dict(
-        model=model, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler, callback=callback,
-        on_step=on_step, forward=forward, check_finite=check_finite, epochs=epochs, log_every=log_every,
-        train_loader=train_loader, val_loader=val_loader,
-    ))
+    _check_fit_arguments(
+        dict(
+            model=model,
+            loss_fn=loss_fn,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            callback=callback,
+            on_step=on_step,
+            forward=forward,
+            check_finite=check_finite,
+            epochs=epochs,
+            log_every=log_every,
+            train_loader=train_loader,
+            val_loader=val_loader,
+        )
+    )
     loop = _Loop(model, loss_fn, optimizer, forward, on_step, _param_dtype(model))
     history = History()
     bar = _progress_bar(epochs) if progress else None
@@ -258,8 +181,10 @@ def _check_loader(name: str, loader: Any, epochs: int) -> None:
         message = f"fit: {name} must be a loader of (X, y) batches (e.g. a DataLoader) or one (X, y) pair"
         raise TypeError(f"{message}, got {_describe(loader)}") from None
     if iterator is loader and epochs > 1:
-        raise ValueError(f"fit: {name} is a one-shot iterator ({type(loader).__name__}), empty after the "
-                         "first epoch; pass a DataLoader or a list of batches")
+        raise ValueError(
+            f"fit: {name} is a one-shot iterator ({type(loader).__name__}), empty after the "
+            "first epoch; pass a DataLoader or a list of batches"
+        )
 
 
 def _check_count(name: str, value: Any) -> None:
@@ -280,11 +205,15 @@ def _optional_callable(value: Any) -> bool:
 
 # per argument of fit: is its value acceptable, and what it must be (the error says so)
 _FIT_ARGUMENTS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "model": (lambda v: callable(v) and _has_methods(v, "parameters", "train"),
-              "a Module (callable, with parameters() and train())"),
+    "model": (
+        lambda v: callable(v) and _has_methods(v, "parameters", "train"),
+        "a Module (callable, with parameters() and train())",
+    ),
     "loss_fn": (callable, "callable as loss_fn(logits, y)"),
-    "optimizer": (lambda v: _has_methods(v, "zero_grad", "step") and hasattr(v, "lr"),
-                  "an Optimizer (with zero_grad(), step() and lr)"),
+    "optimizer": (
+        lambda v: _has_methods(v, "zero_grad", "step") and hasattr(v, "lr"),
+        "an Optimizer (with zero_grad(), step() and lr)",
+    ),
     "scheduler": (lambda v: v is None or _has_methods(v, "step"), "an LRScheduler (with step()) or None"),
     "callback": (_optional_callable, "callable as callback(epoch, history), or None"),
     "on_step": (_optional_callable, "callable as on_step(step_info), or None"),
@@ -306,8 +235,15 @@ def _check_fit_arguments(args: dict[str, Any]) -> None:
         _check_loader("val_loader", args["val_loader"], int(args["epochs"]))
 
 
-def _run_epoch(loop: _Loop, train_loader: Any, val_loader: Any, scheduler: LRScheduler | None,
-               history: History, epoch: int, check_finite: bool) -> None:
+def _run_epoch(
+    loop: _Loop,
+    train_loader: Any,
+    val_loader: Any,
+    scheduler: LRScheduler | None,
+    history: History,
+    epoch: int,
+    check_finite: bool,
+) -> None:
     """Train one epoch, validate, step the scheduler, and append the epoch to `history`."""
     loss, acc = _train_epoch(loop, train_loader, epoch)
     if check_finite and not math.isfinite(loss):

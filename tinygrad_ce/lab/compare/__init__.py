@@ -16,21 +16,31 @@ gradient: its largest entry), so tiny entries do not dominate it.
 - `fused`: `compare_fused(fn, *args, **kwargs)`, any fused op against its twin
   (`fn(..., fused=True)` vs `fn(..., fused=False)`).
 """
+
 from .core import (
     CrossEntropyComparison,
     Difference,
-    ModelComparison,
-    ParameterDifference,
     PathResult,
     compare_cross_entropy,
-    compare_model,
 )
 from .fused import FusedComparison, FusedPath, compare_fused
+from .model import ModelComparison, ParameterDifference, compare_model
 from .sweep import SweepRow, format_sweep, make_logits, plot_sweep, sweep
 
 __all__ = [
-    "PathResult", "CrossEntropyComparison", "compare_cross_entropy", "ParameterDifference",
-    "ModelComparison", "compare_model", "Difference",
-    "make_logits", "SweepRow", "sweep", "format_sweep", "plot_sweep",
-    "FusedPath", "FusedComparison", "compare_fused",
+    "PathResult",
+    "CrossEntropyComparison",
+    "compare_cross_entropy",
+    "ParameterDifference",
+    "ModelComparison",
+    "compare_model",
+    "Difference",
+    "make_logits",
+    "SweepRow",
+    "sweep",
+    "format_sweep",
+    "plot_sweep",
+    "FusedPath",
+    "FusedComparison",
+    "compare_fused",
 ]

@@ -1,6 +1,7 @@
 """`compare_fused`: any function with a fused fast path and its composed twin (`fused=True`
 / `fused=False`), compared on the same arguments: values, gradients, time, memory, graph size.
 See `tinygrad_ce.lab.compare`."""
+
 from __future__ import annotations
 
 import inspect
@@ -74,13 +75,16 @@ def _output(result: Any) -> Tensor:
     if isinstance(result, (tuple, list)):
         result = next((r for r in result if isinstance(r, Tensor)), None)
     if not isinstance(result, Tensor):
-        raise TypeError(f"compare_fused: fn must return a Tensor (or a tuple starting with one), got "
-                        f"{type(result).__name__}")
+        raise TypeError(
+            f"compare_fused: fn must return a Tensor (or a tuple starting with one), got "
+            f"{type(result).__name__}"
+        )
     return result
 
 
-def _measure(call: Callable[[], Any], inputs: list[Tensor], seed: np.ndarray | None,
-             repeats: int) -> tuple[FusedPath, np.ndarray, list[np.ndarray]]:
+def _measure(
+    call: Callable[[], Any], inputs: list[Tensor], seed: np.ndarray | None, repeats: int
+) -> tuple[FusedPath, np.ndarray, list[np.ndarray]]:
     def backward(out: Tensor) -> list[np.ndarray]:
         if not inputs:
             return []
@@ -103,23 +107,28 @@ def _measure(call: Callable[[], Any], inputs: list[Tensor], seed: np.ndarray | N
         backward(o)
         times.append(time.perf_counter() - start)
     del outs
-    path = FusedPath(forward_seconds, statistics.median(times), _peak_bytes(both), len(graph.ops),
-                     graph.node_count)
+    path = FusedPath(
+        forward_seconds, statistics.median(times), _peak_bytes(both), len(graph.ops), graph.node_count
+    )
     return path, out.data, grads
 
 
 def _names(fn: Callable[..., Any], count: int) -> list[str]:
     """The names of fn's first `count` positional parameters (`arg0`, ... where unknown)."""
     try:
-        params = [p.name for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        params = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         params = []
     return [params[i] if i < len(params) else f"arg{i}" for i in range(count)]
 
 
-def compare_fused(fn: Callable[..., Any], *args: Any, repeats: int = 5, grad_output: Any = "random",
-                  **kwargs: Any) -> FusedComparison:
+def compare_fused(
+    fn: Callable[..., Any], *args: Any, repeats: int = 5, grad_output: Any = "random", **kwargs: Any
+) -> FusedComparison:
     """Call `fn(*args, fused=True, **kwargs)` and `fn(*args, fused=False, **kwargs)` and compare.
 
     `fn` returns a Tensor (or a tuple whose first Tensor is compared). The gradients are
@@ -139,19 +148,27 @@ def compare_fused(fn: Callable[..., Any], *args: Any, repeats: int = 5, grad_out
     probe = _output(fn(*args, fused=True, **kwargs))
     if isinstance(grad_output, str):
         if grad_output != "random":
-            raise ValueError(f"compare_fused: grad_output must be 'random', None or an array, "
-                             f"got {grad_output!r}")
+            raise ValueError(
+                f"compare_fused: grad_output must be 'random', None or an array, got {grad_output!r}"
+            )
         seed = np.random.default_rng(0).standard_normal(probe.shape)
     else:
         seed = None if grad_output is None else np.asarray(getattr(grad_output, "data", grad_output))
-    results = [_measure(lambda f=f: fn(*args, fused=f, **kwargs), inputs, seed, repeats)
-               for f in (True, False)]
+    results = [
+        _measure(lambda f=f: fn(*args, fused=f, **kwargs), inputs, seed, repeats) for f in (True, False)
+    ]
     (fused, fused_value, fused_grads), (unfused, unfused_value, unfused_grads) = results
     diffs = {name: Difference.of(a, b) for (name, _), a, b in zip(watched, fused_grads, unfused_grads)}
     worst = max(diffs, key=lambda k: (np.isnan(diffs[k].max_abs), diffs[k].max_abs), default=None)
     return FusedComparison(
-        getattr(fn, "__name__", type(fn).__name__), tuple(probe.shape), str(probe.dtype), repeats,
-        fused, unfused,
-        Difference.of(fused_value, unfused_value), diffs,
-        diffs[worst].max_abs if worst is not None else 0.0, worst,
+        getattr(fn, "__name__", type(fn).__name__),
+        tuple(probe.shape),
+        str(probe.dtype),
+        repeats,
+        fused,
+        unfused,
+        Difference.of(fused_value, unfused_value),
+        diffs,
+        diffs[worst].max_abs if worst is not None else 0.0,
+        worst,
     )

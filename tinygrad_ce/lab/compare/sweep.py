@@ -5,6 +5,7 @@ agree, and where float rounding shows. Also importable from `tinygrad_ce.lab.com
     print(format_sweep(rows))
     plot_sweep(rows, "sweep.png")     # needs matplotlib
 """
+
 from __future__ import annotations
 
 import math
@@ -98,13 +99,21 @@ def sweep(
             finite = all(np.isfinite(a).all() for a in (fused_loss, unfused_loss, fused_grad, unfused_grad))
             loss_diff = Difference.of(fused_loss, unfused_loss).max_rel
             grad_diff = Difference.of(fused_grad, unfused_grad).max_abs
-            rows.append(SweepRow(
-                float(scale), np.dtype(dtype).name, float(np.sum(fused_loss)), float(np.sum(unfused_loss)),
-                loss_diff, grad_diff,
-                *_pair(_errors(fused_loss, fused_grad, ref_loss, ref_grad),
-                       _errors(unfused_loss, unfused_grad, ref_loss, ref_grad)),
-                bool(finite),
-            ))
+            rows.append(
+                SweepRow(
+                    float(scale),
+                    np.dtype(dtype).name,
+                    float(np.sum(fused_loss)),
+                    float(np.sum(unfused_loss)),
+                    loss_diff,
+                    grad_diff,
+                    *_pair(
+                        _errors(fused_loss, fused_grad, ref_loss, ref_grad),
+                        _errors(unfused_loss, unfused_grad, ref_loss, ref_grad),
+                    ),
+                    bool(finite),
+                )
+            )
     return rows
 
 
@@ -115,8 +124,10 @@ def _pair(fused: tuple[float, float], unfused: tuple[float, float]) -> tuple[flo
 
 def format_sweep(rows: Sequence[SweepRow]) -> str:
     """The sweep as a text table (errors are against the extended-precision reference)."""
-    head = (f"{'gap':>6}  {'dtype':>7}  {'loss':>10}  {'loss f-u':>8}  {'grad f-u':>8}  "
-            f"{'loss err f':>10}  {'loss err u':>10}  {'grad err f':>10}  {'grad err u':>10}  finite")
+    head = (
+        f"{'gap':>6}  {'dtype':>7}  {'loss':>10}  {'loss f-u':>8}  {'grad f-u':>8}  "
+        f"{'loss err f':>10}  {'loss err u':>10}  {'grad err f':>10}  {'grad err u':>10}  finite"
+    )
     lines = [head]
     for r in rows:
         lines.append(
@@ -169,11 +180,24 @@ def plot_sweep(rows: Sequence[SweepRow], path: str | os.PathLike[str], title: st
                 if f is None:
                     continue
                 ys = [max(getattr(r, f), floor) if math.isfinite(getattr(r, f)) else np.nan for r in mine]
-                ax.plot(gaps, ys, style, color=colour, label=(who if unfused_field else "") + dtype,
-                        markersize=5, alpha=0.85)
+                ax.plot(
+                    gaps,
+                    ys,
+                    style,
+                    color=colour,
+                    label=(who if unfused_field else "") + dtype,
+                    markersize=5,
+                    alpha=0.85,
+                )
         if any(v == 0 for v in values):
-            ax.text(0.02, 0.02, "points on the bottom edge are exact zeros", transform=ax.transAxes,
-                    fontsize=7, color="#868e96")
+            ax.text(
+                0.02,
+                0.02,
+                "points on the bottom edge are exact zeros",
+                transform=ax.transAxes,
+                fontsize=7,
+                color="#868e96",
+            )
         ax.set(xscale="log", yscale="log", xlabel="logit gap (max - min of each row)")
         ax.set_title(title, fontsize=10)
         ax.grid(True, alpha=0.3)

@@ -17,6 +17,7 @@ matplotlib) the `study-*.png` plots. The CLI is `tinygrad-ce study ce-vs-mse`.
 - `core`: the five variants, one run (`train_run`) and the study (`run_study`);
 - `report`: the files, tables and plots.
 """
+
 from .config import DatasetSpec, Split, StudyConfig, dataset_specs, digits_available, load_split
 from .core import (
     PICTURED,
@@ -36,9 +37,28 @@ from .core import (
 from .report import agreement_line, format_epochs, markdown_table, results_dict, write_results
 
 __all__ = [
-    "VARIANTS", "THRESHOLDS", "PICTURED", "variant_output", "variant_loss", "per_sample_logit_gradients",
-    "logit_gradient_sweep", "DatasetSpec", "dataset_specs", "StudyConfig", "Split", "load_split",
-    "digits_available", "RunResult", "train_run", "StudyResult", "run_study", "fused_unfused_agree",
+    "VARIANTS",
+    "THRESHOLDS",
+    "PICTURED",
+    "variant_output",
+    "variant_loss",
+    "per_sample_logit_gradients",
+    "logit_gradient_sweep",
+    "DatasetSpec",
+    "dataset_specs",
+    "StudyConfig",
+    "Split",
+    "load_split",
+    "digits_available",
+    "RunResult",
+    "train_run",
+    "StudyResult",
+    "run_study",
+    "fused_unfused_agree",
     "fused_unfused_gradients_agree",
-    "format_epochs", "markdown_table", "agreement_line", "results_dict", "write_results",
+    "format_epochs",
+    "markdown_table",
+    "agreement_line",
+    "results_dict",
+    "write_results",
 ]

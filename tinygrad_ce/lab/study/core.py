@@ -159,9 +159,17 @@ def train_run(
             result.first_layer_grad.append(float(np.linalg.norm(first_weight.grad.data)))
 
     _record(result, model, split, spec, config)
-    history = fit(model, lambda z, y: variant_loss(variant, z, y), optimizer, loader, spec.epochs,
-                  progress=False, callback=lambda epoch, _: _record(result, model, split, spec, config),
-                  on_step=on_step, check_finite=False)
+    history = fit(
+        model,
+        lambda z, y: variant_loss(variant, z, y),
+        optimizer,
+        loader,
+        spec.epochs,
+        progress=False,
+        callback=lambda epoch, _: _record(result, model, split, spec, config),
+        on_step=on_step,
+        check_finite=False,
+    )
     if history.interrupted:  # fit stops quietly on Ctrl-C; the study does not
         raise KeyboardInterrupt
     with no_grad():

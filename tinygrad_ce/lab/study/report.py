@@ -21,8 +21,14 @@ from ...io import atomic_write
 from .core import VARIANTS, StudyResult, fused_unfused_agree, fused_unfused_gradients_agree
 
 __all__ = [
-    "format_epochs", "markdown_table", "agreement_line", "results_dict", "write_results",
-    "COLORS", "STYLES", "SWEEP_LABELS",
+    "format_epochs",
+    "markdown_table",
+    "agreement_line",
+    "results_dict",
+    "write_results",
+    "COLORS",
+    "STYLES",
+    "SWEEP_LABELS",
 ]
 
 COLORS = {

@@ -19,6 +19,7 @@ the same DOT text.
 - `graph`: the walk, classification, collapsing and truncation (no graphviz);
 - `draw`: the drawings; `render`: writing them to files (`FORMATS`).
 """
+
 from .draw import (
     LEGEND,
     SMALL,
@@ -33,7 +34,17 @@ from .pairs import draw_comparison, draw_fused_pair
 from .render import FORMATS, GraphvizNotFoundError, render
 
 __all__ = [
-    "draw_graph", "draw_backward", "draw_comparison", "draw_fused_pair", "render", "count_nodes",
+    "draw_graph",
+    "draw_backward",
+    "draw_comparison",
+    "draw_fused_pair",
+    "render",
+    "count_nodes",
     "GraphvizNotFoundError",
-    "FORMATS", "value_lines", "tensor_label", "STYLES", "LEGEND", "SMALL",
+    "FORMATS",
+    "value_lines",
+    "tensor_label",
+    "STYLES",
+    "LEGEND",
+    "SMALL",
 ]

@@ -1,5 +1,6 @@
 """The drawings: tensors and ops of a `graph.Layout` as Graphviz nodes, clusters and a legend.
 The public API and what the pictures show are in `tinygrad_ce.lab.viz`."""
+
 from __future__ import annotations
 
 import html
@@ -15,8 +16,14 @@ from ...tensor import Tensor
 from .graph import Layout, Node, Walk, collapse_rule, fit_layout, walk
 
 __all__ = [
-    "draw_graph", "draw_backward", "count_nodes", "value_lines", "tensor_label",
-    "STYLES", "LEGEND", "SMALL",
+    "draw_graph",
+    "draw_backward",
+    "count_nodes",
+    "value_lines",
+    "tensor_label",
+    "STYLES",
+    "LEGEND",
+    "SMALL",
 ]
 
 SMALL = 6  # a tensor with at most this many elements shows its values, a bigger one min/mean/max
@@ -25,25 +32,64 @@ _FONT = "Helvetica"
 STYLES: dict[str, dict[str, str]] = {
     "parameter": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffe8cc", "color": "#e8590c"},
     "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d0ebff", "color": "#1c7ed6"},
-    "constant": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f1f3f5", "color": "#adb5bd",
-                 "fontsize": "9", "margin": "0.04,0.02", "height": "0.25"},
+    "constant": {
+        "shape": "box",
+        "style": "rounded,filled",
+        "fillcolor": "#f1f3f5",
+        "color": "#adb5bd",
+        "fontsize": "9",
+        "margin": "0.04,0.02",
+        "height": "0.25",
+    },
     "intermediate": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#868e96"},
-    "output": {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#d3f9d8", "color": "#2b8a3e",
-               "penwidth": "2"},
-    "forward": {"shape": "box", "style": "rounded,filled,dashed", "fillcolor": "#f8f9fa", "color": "#868e96",
-                "fontcolor": "#495057"},
-    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff3bf", "color": "#f08c00",
-           "height": "0.3", "margin": "0.06,0.02"},
-    "fused": {"shape": "ellipse", "style": "filled,bold", "fillcolor": "#ffc9c9", "color": "#c92a2a",
-              "penwidth": "2"},
+    "output": {
+        "shape": "box",
+        "style": "rounded,filled,bold",
+        "fillcolor": "#d3f9d8",
+        "color": "#2b8a3e",
+        "penwidth": "2",
+    },
+    "forward": {
+        "shape": "box",
+        "style": "rounded,filled,dashed",
+        "fillcolor": "#f8f9fa",
+        "color": "#868e96",
+        "fontcolor": "#495057",
+    },
+    "op": {
+        "shape": "ellipse",
+        "style": "filled",
+        "fillcolor": "#fff3bf",
+        "color": "#f08c00",
+        "height": "0.3",
+        "margin": "0.06,0.02",
+    },
+    "fused": {
+        "shape": "ellipse",
+        "style": "filled,bold",
+        "fillcolor": "#ffc9c9",
+        "color": "#c92a2a",
+        "penwidth": "2",
+    },
     "scope": {"shape": "box3d", "style": "filled", "fillcolor": "#e5dbff", "color": "#7048e8"},
-    "note": {"shape": "note", "style": "filled", "fillcolor": "#fff5f5", "color": "#e03131",
-             "fontcolor": "#c92a2a"},
+    "note": {
+        "shape": "note",
+        "style": "filled",
+        "fillcolor": "#fff5f5",
+        "color": "#e03131",
+        "fontcolor": "#c92a2a",
+    },
 }
 LEGEND = {
-    "parameter": "parameter\n(leaf, requires grad)", "input": "input (leaf)", "constant": "constant",
-    "intermediate": "tensor", "output": "output", "forward": "value from the\nforward pass",
-    "op": "op", "fused": "fused op", "scope": "collapsed scope",
+    "parameter": "parameter\n(leaf, requires grad)",
+    "input": "input (leaf)",
+    "constant": "constant",
+    "intermediate": "tensor",
+    "output": "output",
+    "forward": "value from the\nforward pass",
+    "op": "op",
+    "fused": "fused op",
+    "scope": "collapsed scope",
 }
 _CLUSTER_FILLS = ("#f3f0ff", "#e7f5ff", "#fff9db", "#ebfbee")
 
@@ -92,8 +138,10 @@ def _small(text: str, color: str, size: int = 9) -> str:
 def tensor_label(t: Tensor, kind: str, name: str | None, show_values: bool, show_grad: bool) -> str:
     """The HTML-like label of a tensor's node: name, shape and dtype, values, gradient."""
     if kind == "constant":
-        parts = [html.escape(value_lines(t.data)[0] if show_values else "constant"),
-                 _small(str(t.dtype), "#868e96", 8)]
+        parts = [
+            html.escape(value_lines(t.data)[0] if show_values else "constant"),
+            _small(str(t.dtype), "#868e96", 8),
+        ]
     else:
         parts = [f"<B>{html.escape(name)}</B>"] if name else []
         parts.append(html.escape(f"{_shape(t)} {t.dtype}"))
@@ -117,8 +165,13 @@ def _names(params: Any, root_names: Mapping[int, str] | None = None) -> dict[int
 
 
 def _emit(
-    container: graphviz.Digraph, lay: Layout, prefix: str, names: Mapping[int, str],
-    show_values: bool, show_grad: bool, max_nodes: int,
+    container: graphviz.Digraph,
+    lay: Layout,
+    prefix: str,
+    names: Mapping[int, str],
+    show_values: bool,
+    show_grad: bool,
+    max_nodes: int,
 ) -> set[str]:
     """Add `lay`'s nodes, clusters and edges to `container`; return the node kinds drawn."""
     kinds: set[str] = set()
@@ -131,10 +184,18 @@ def _emit(
             if id(s) not in clusters:
                 fill = _CLUSTER_FILLS[depth % len(_CLUSTER_FILLS)]
                 name = f"cluster_{prefix}{lay.scope_keys[id(s)]}"
-                clusters[id(s)] = graphviz.Digraph(name=name, graph_attr={
-                    "label": s.name, "style": "rounded,filled", "color": "#9775fa", "fontcolor": "#5f3dc4",
-                    "fillcolor": fill, "labeljust": "l", "fontsize": "10",
-                })
+                clusters[id(s)] = graphviz.Digraph(
+                    name=name,
+                    graph_attr={
+                        "label": s.name,
+                        "style": "rounded,filled",
+                        "color": "#9775fa",
+                        "fontcolor": "#5f3dc4",
+                        "fillcolor": fill,
+                        "labeljust": "l",
+                        "fontsize": "10",
+                    },
+                )
         return clusters[id(scope)]
 
     for node in lay.nodes:
@@ -251,8 +312,16 @@ def draw_graph(
 
 
 def _draw(
-    w: Walk, root_names: Mapping[int, str], show_values: bool, show_grad: bool, rankdir: str,
-    collapse: bool | Iterable[str], max_nodes: int, name: str | None, params: Any, legend: bool,
+    w: Walk,
+    root_names: Mapping[int, str],
+    show_values: bool,
+    show_grad: bool,
+    rankdir: str,
+    collapse: bool | Iterable[str],
+    max_nodes: int,
+    name: str | None,
+    params: Any,
+    legend: bool,
 ) -> graphviz.Digraph:
     g = _new_digraph(name, rankdir)
     lay = fit_layout(w, collapse_rule(collapse), max_nodes)

@@ -18,6 +18,7 @@ How a tensor is classified (its `kind`):
   Python number in an expression becomes (``x * 0.5``, ``1 - s``, ``total / n``);
 - ``input``: every other leaf (data, targets, values cut from the graph by ``detach``).
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -297,8 +298,9 @@ def layout(w: Walk, rule: CollapseRule | None = None) -> Layout:
     return Layout(w, nodes, _edges(w, box_of, shown, keys), keys, scopes, boxes_seen)
 
 
-def _edges(w: Walk, box_of: Sequence[Scope | None], shown: Sequence[bool],
-           keys: Mapping[int, int]) -> list[tuple[str, str]]:
+def _edges(
+    w: Walk, box_of: Sequence[Scope | None], shown: Sequence[bool], keys: Mapping[int, int]
+) -> list[tuple[str, str]]:
     """The drawn edges: into and out of each op, or (once each) of the box it is hidden in."""
     edges: list[tuple[str, str]] = []
     box_edges: set[tuple[str, str]] = set()
@@ -310,8 +312,11 @@ def _edges(w: Walk, box_of: Sequence[Scope | None], shown: Sequence[bool],
             edges.append((f"op{i}", f"t{out}"))
             continue
         key = f"s{keys[id(box)]}"
-        new = [(f"t{t}", key) for t in inputs
-               if shown[t] and (w.producer[t] < 0 or box_of[w.producer[t]] is not box)]
+        new = [
+            (f"t{t}", key)
+            for t in inputs
+            if shown[t] and (w.producer[t] < 0 or box_of[w.producer[t]] is not box)
+        ]
         if shown[out]:
             new.append((key, f"t{out}"))
         for edge in new:
@@ -361,6 +366,7 @@ def fit_layout(w: Walk, rule: CollapseRule | None, max_nodes: int) -> Layout:
     if len(lay.nodes) <= max_nodes:
         return lay
     for level in range(depth - 1, -1, -1):
+
         def deeper(scope: Scope, depth: int, level: int = level) -> bool:
             return depth >= level or (rule is not None and rule(scope, depth))
 

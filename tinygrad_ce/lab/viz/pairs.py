@@ -1,5 +1,6 @@
 """A fused op and its composed twin drawn side by side: `draw_comparison` for the
 cross-entropy, `draw_fused_pair` for any function that takes `fused=`."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -22,9 +23,19 @@ def _leaf(x: Any, name: str) -> Tensor:
     return Tensor(data, requires_grad=True, name=getattr(x, "name", None) or name)
 
 
-def _draw_pair(make: Callable[[bool], Tensor], inputs: dict[str, Tensor], what: str, output: str,
-               backward: bool, show_values: bool, show_grad: bool, rankdir: str,
-               collapse: bool | Iterable[str], max_nodes: int, params: Any) -> graphviz.Digraph:
+def _draw_pair(
+    make: Callable[[bool], Tensor],
+    inputs: dict[str, Tensor],
+    what: str,
+    output: str,
+    backward: bool,
+    show_values: bool,
+    show_grad: bool,
+    rankdir: str,
+    collapse: bool | Iterable[str],
+    max_nodes: int,
+    params: Any,
+) -> graphviz.Digraph:
     """Both sides of `make(fused)` in one Digraph, each cluster labelled with its counts;
     `inputs` maps a label to each tensor differentiated, `output` labels the result."""
     names = {**{id(t): label for label, t in inputs.items()}, **_names(params)}
@@ -44,12 +55,22 @@ def _draw_pair(make: Callable[[bool], Tensor], inputs: dict[str, Tensor], what: 
             w, root_names = walk([out]), {id(out): output}
             own_nodes, own_ops = w.node_count - upstream.node_count, len(w.ops) - len(upstream.ops)
         lay = fit_layout(w, collapse_rule(collapse), max_nodes)
-        title = (f"{'gradient of the ' if backward else ''}{'fused' if fused else 'unfused'} {what}: "
-                 f"{_count(w.node_count, len(w.ops))}")
+        title = (
+            f"{'gradient of the ' if backward else ''}{'fused' if fused else 'unfused'} {what}: "
+            f"{_count(w.node_count, len(w.ops))}"
+        )
         if own_ops != len(w.ops):
             title += f" (the {output} alone: {_count(own_nodes, own_ops)})"
-        side = graphviz.Digraph(name=f"cluster_{prefix}side", graph_attr={
-            "label": title, "style": "rounded", "color": "#495057", "fontsize": "12", "labeljust": "l"})
+        side = graphviz.Digraph(
+            name=f"cluster_{prefix}side",
+            graph_attr={
+                "label": title,
+                "style": "rounded",
+                "color": "#495057",
+                "fontsize": "12",
+                "labeljust": "l",
+            },
+        )
         kinds |= _emit(side, lay, prefix, {**names, **root_names}, show_values, show_grad, max_nodes)
         g.subgraph(side)
     _legend(g, kinds, rankdir)
@@ -78,9 +99,19 @@ def draw_comparison(
     ignore_index, weight). `backward=True` draws the graphs of d loss / d logits instead.
     """
     logits = _leaf(logits, "logits")
-    return _draw_pair(lambda fused: F.cross_entropy(logits, target, fused=fused, **ce_options),
-                      {logits.name or "logits": logits}, "cross-entropy", "loss", backward, show_values,
-                      show_grad, rankdir, collapse, max_nodes, params)
+    return _draw_pair(
+        lambda fused: F.cross_entropy(logits, target, fused=fused, **ce_options),
+        {logits.name or "logits": logits},
+        "cross-entropy",
+        "loss",
+        backward,
+        show_values,
+        show_grad,
+        rankdir,
+        collapse,
+        max_nodes,
+        params,
+    )
 
 
 def draw_fused_pair(
@@ -109,5 +140,16 @@ def draw_fused_pair(
     if not inputs:
         raise ValueError("draw_fused_pair: no float array or Tensor among the arguments to differentiate")
     what = getattr(fn, "__name__", "op")
-    return _draw_pair(lambda fused: fn(*call_args, fused=fused, **kwargs), inputs, what, "output",
-                      backward, show_values, show_grad, rankdir, collapse, max_nodes, params)
+    return _draw_pair(
+        lambda fused: fn(*call_args, fused=fused, **kwargs),
+        inputs,
+        what,
+        "output",
+        backward,
+        show_values,
+        show_grad,
+        rankdir,
+        collapse,
+        max_nodes,
+        params,
+    )

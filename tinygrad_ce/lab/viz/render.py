@@ -1,4 +1,5 @@
 """Write a Graphviz drawing to a file: the DOT source always, then SVG/PNG/PDF with `dot`."""
+
 from __future__ import annotations
 
 import os
