@@ -32,8 +32,9 @@ def lenet(seed: int = 0) -> nn.Sequential:
     )
 
 
-def main(epochs: int = 30, seed: int = 0, progress: bool = True) -> float | None:
-    """Train and return the test accuracy (None without scikit-learn)."""
+def train(epochs: int = 30, seed: int = 0, progress: bool = True) -> dict | None:
+    """Train; return the model, its history, the test accuracy and the test set (None
+    without scikit-learn)."""
     try:
         X, y = load_digits()
     except ImportError as err:
@@ -44,10 +45,20 @@ def main(epochs: int = 30, seed: int = 0, progress: bool = True) -> float | None
     model = lenet(seed)
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     loader = DataLoader((X_train, y_train), batch_size=64, shuffle=True, seed=seed)
-    fit(model, F.cross_entropy, optimizer, loader, epochs, progress=progress)
+    history = fit(
+        model, F.cross_entropy, optimizer, loader, epochs, val_loader=(X_test, y_test), progress=progress
+    )
     accuracy = evaluate(model, (X_test, y_test)).accuracy
-    print(f"test accuracy {accuracy:.3f} after {epochs} epochs")
-    return accuracy
+    return {"model": model, "history": history, "accuracy": accuracy, "test": (X_test, y_test)}
+
+
+def main(epochs: int = 30, seed: int = 0, progress: bool = True) -> float | None:
+    """Train and return the test accuracy (None without scikit-learn)."""
+    result = train(epochs, seed, progress)
+    if result is None:
+        return None
+    print(f"test accuracy {result['accuracy']:.3f} after {epochs} epochs")
+    return result["accuracy"]
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ def sample(model: TinyGPT, length: int = 60, seed: int = 0) -> str:
 
 
 def main(steps: int = 600, batch: int = 32, seed: int = 0, verbose: bool = True) -> dict:
-    """Train; return the first and last losses (mean over 20 steps) and a sample."""
+    """Train; return the first and last losses (mean over 20 steps), a sample and the
+    loss of every step."""
     import tinygrad_ce as tg
 
     tg.manual_seed(seed)
@@ -108,6 +109,7 @@ def main(steps: int = 600, batch: int = 32, seed: int = 0, verbose: bool = True)
         "first_loss": float(np.mean(losses[:20])),
         "last_loss": float(np.mean(losses[-20:])),
         "sample": sample(model, seed=seed),
+        "losses": losses,
     }
     if verbose:
         print("sample:", result["sample"].replace(".", " "))

@@ -90,11 +90,13 @@ def sample(model: CharMLP, count: int, seed: int = 0, longest: int = 20) -> list
 
 
 def main(steps: int = 2000, batch: int = 32, lr: float = 0.1, seed: int = 0, verbose: bool = True) -> dict:
-    """Train, check the logit gradient, sample; return the final full-data loss and more."""
+    """Train, check the logit gradient, sample; return the final full-data loss, the
+    per-step losses, the model and more."""
     X, Y = dataset(words())
     model = CharMLP(rng=seed)
     optimizer = optim.SGD(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
+    losses = []  # the minibatch loss of every step
     for step in range(steps):
         rows = rng.integers(0, len(X), batch)
         loss = F.cross_entropy(model(X[rows]), Y[rows])
@@ -102,6 +104,7 @@ def main(steps: int = 2000, batch: int = 32, lr: float = 0.1, seed: int = 0, ver
         loss.backward()
         optimizer.param_groups[0]["lr"] = lr if step < steps * 3 // 4 else lr / 10
         optimizer.step()
+        losses.append(loss.item())
     model.eval()
     with no_grad():
         final = F.cross_entropy(model(X), Y).item()
@@ -112,13 +115,15 @@ def main(steps: int = 2000, batch: int = 32, lr: float = 0.1, seed: int = 0, ver
         "loss": final,
         "logit_gradient_difference": logit_gradient_difference(model, X[:256], Y[:256]),
         "samples": sample(model, 8, seed),
+        "losses": losses,
+        "model": model,
     }
     if verbose:
         print(
             f"{result['words']} words, {result['examples']} examples; loss {final:.3f} "
-            f"(uniform: {np.log(len(CHARS)):.3f}); manual vs engine logit gradient: "
-            f"{result['logit_gradient_difference']:.1e}"
+            f"(uniform: {np.log(len(CHARS)):.3f})"
         )
+        print(f"manual vs engine logit gradient: {result['logit_gradient_difference']:.1e}")
         print("samples:", " ".join(result["samples"]))
     return result
 

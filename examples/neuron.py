@@ -18,7 +18,7 @@ import tinygrad_ce.nn as nn
 import tinygrad_ce.optim as optim
 from tinygrad_ce import Tensor
 from tinygrad_ce.data import DataLoader, moons
-from tinygrad_ce.training import fit
+from tinygrad_ce.training import History, fit
 
 
 def neuron() -> tuple[dict[str, float], Tensor]:
@@ -34,8 +34,9 @@ def neuron() -> tuple[dict[str, float], Tensor]:
     return {"o": o.item(), **{t.name: t.grad.item() for t in (x1, x2, w1, w2, b)}}, o
 
 
-def moons_mlp(epochs: int = 60, seed: int = 0) -> float:
-    """Train an MLP (2, 16, 16, 1) on 200 moons points; return its training accuracy."""
+def train_moons(epochs: int = 60, seed: int = 0) -> tuple[nn.MLP, np.ndarray, np.ndarray, History]:
+    """Train an MLP (2, 16, 16, 1) on 200 moons points; return it, the points, their
+    labels and the training history (per-epoch loss and accuracy)."""
     X, y = moons(200, noise=0.1, seed=seed)
     model = nn.MLP([2, 16, 16, 1], rng=seed)
     optimizer = optim.Adam(model.parameters(), lr=0.05)
@@ -43,7 +44,7 @@ def moons_mlp(epochs: int = 60, seed: int = 0) -> float:
     def loss_fn(logits: Tensor, target: np.ndarray) -> Tensor:
         return F.binary_cross_entropy_with_logits(logits[:, 0], target.astype(logits.dtype))
 
-    fit(
+    history = fit(
         model,
         loss_fn,
         optimizer,
@@ -51,13 +52,20 @@ def moons_mlp(epochs: int = 60, seed: int = 0) -> float:
         epochs,
         progress=False,
     )
+    return model, X, y, history
+
+
+def moons_mlp(epochs: int = 60, seed: int = 0) -> float:
+    """Train the two-moons MLP; return its training accuracy."""
+    model, X, y, _ = train_moons(epochs, seed)
     predicted = model(Tensor(X)).data[:, 0] > 0
     return float((predicted == (y == 1)).mean())
 
 
 def main(epochs: int = 60, seed: int = 0, draw: bool = False) -> dict[str, float]:
     values, output = neuron()
-    print("neuron:", ", ".join(f"{k} = {v:.4f}" for k, v in values.items()))
+    print(f"neuron: o = {values['o']:.4f}")
+    print("gradients:", ", ".join(f"{k} = {v:.4f}" for k, v in values.items() if k != "o"))
     if draw:
         from tinygrad_ce.viz import draw_graph, render
 

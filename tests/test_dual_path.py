@@ -153,6 +153,12 @@ CASES = {
             lambda x: ops.MaxPool2d.apply(x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1)),
             lambda: [_t(1, 2, 5, 4)],
         ),
+        (  # ceil_mode's extra bottom/right padding
+            lambda x: ops.MaxPool2d.apply(
+                x, kernel=(3, 2), stride=(2, 2), padding=(1, 0), dilation=(1, 1), extra=(1, 1)
+            ),
+            lambda: [_t(1, 2, 6, 5)],
+        ),
     ],
     ops.SoftmaxCrossEntropy: [
         (_ce, lambda: [_t(4, 5, low=-3, high=3)]),

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _checks as checks
 from ..ops.conv import Col2im, Conv2d, Im2col, im2col, out_size
-from ..ops.pool import MaxPool2d
+from ..ops.pool import MaxPool2d, flat_indices, lowest
 from ..tensor import Tensor
 from .activations import as_tensor
 from .joining import einsum
@@ -41,7 +42,7 @@ def _image(x: Any, op: str, dims: int = 4) -> Tensor:
     return x
 
 
-def _check_size(op: str, x: Tensor, kernel, stride, padding, dilation) -> tuple[int, int]:
+def _check_size(op: str, x: Tensor, kernel, stride, padding, dilation) -> tuple[int, ...]:
     sizes = tuple(out_size(n, *args) for n, args in zip(x.shape[2:], zip(kernel, stride, padding, dilation)))
     if min(sizes) < 1:
         raise ValueError(
@@ -227,37 +228,104 @@ def conv_transpose2d(
     return out + as_tensor(bias, op, "bias").reshape(groups * og, 1, 1)
 
 
-def _pool_geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any = 1):
+def _ceil_size(n: int, k: int, s: int, p: int, d: int) -> int:
+    """ceil_mode's output length (PyTorch's rule: the last window starts inside the input
+    or its left padding, never in the right padding)."""
+    span = n + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        return 0
+    size = -(-span // s) + 1
+    return size - 1 if (size - 1) * s >= n + p else size
+
+
+def _pool_geometry(
+    op: str,
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> tuple[
+    tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]],
+    tuple[int, ...],
+    tuple[int, ...],
+]:
+    """((kernel, stride, padding, dilation), (OH, OW), extra): `extra` (h, w) is what
+    ceil_mode pads further at the bottom and right so that its last windows fit."""
+    ceil_mode = checks.boolean(op, "ceil_mode", ceil_mode)
     kernel = _pair(kernel_size, op, "kernel_size", 1)
     stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, op, "stride", 1)
     padding, dilation = _pair(padding, op, "padding", 0), _pair(dilation, op, "dilation", 1)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {padding} must be at most half of kernel_size {kernel}")
-    sizes = _check_size(op, x, kernel, stride, padding, dilation)
-    return (kernel, stride, padding, dilation), sizes
+    geometry = (kernel, stride, padding, dilation)
+    if not ceil_mode:
+        return geometry, _check_size(op, x, *geometry), (0, 0)
+    sizes = tuple(_ceil_size(n, *args) for n, args in zip(x.shape[2:], zip(*geometry)))
+    if min(sizes) < 1:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} is too small for kernel {kernel} with padding "
+            f"{padding} and dilation {dilation} (output size {sizes})"
+        )
+    extra = tuple(
+        max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+        for o, n, k, s, p, d in zip(sizes, x.shape[2:], *geometry)
+    )
+    return geometry, sizes, extra
 
 
 def max_pool2d(
-    x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1, fused: bool = True
-) -> Tensor:
+    x: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    fused: bool = True,
+) -> Tensor | tuple[Tensor, Tensor]:
     """The maximum of each window, as torch's max_pool2d: x (N, C, H, W) -> (N, C, OH, OW);
-    stride defaults to kernel_size; padding (<= kernel/2) never wins. The gradient goes to
-    the first maximum of each window (row-major), as PyTorch; a NaN counts as the maximum.
+    stride defaults to kernel_size; padding (<= kernel/2) never wins; ceil_mode=True rounds
+    OH, OW up (the last window may hang over the bottom/right edge, but starts inside the
+    input or its left padding). The gradient goes to the first maximum of each window
+    (row-major), as PyTorch; a NaN counts as the maximum. return_indices=True also returns
+    each winner's flat index into its input plane (row W + column), an int64 Tensor of the
+    output's shape, as PyTorch's (not differentiable). Differentiable in x.
     fused=True: one `max_pool2d` node (ops.MaxPool2d). fused=False, the twin: the winners'
     positions are a constant index, and x is indexed there."""
     x = _image(x, "max_pool2d")
-    geometry, (oh, ow) = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation)
+    return_indices = checks.boolean("max_pool2d", "return_indices", return_indices)
+    geometry, (oh, ow), (eh, ew) = _pool_geometry(
+        "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    width = x.shape[3]
     if fused:
-        return MaxPool2d.apply(x, **dict(zip(("kernel", "stride", "padding", "dilation"), geometry)))
+        keep: Any = [] if return_indices else None  # (a list when return_indices)
+        names = ("kernel", "stride", "padding", "dilation")
+        out = MaxPool2d.apply(x, **dict(zip(names, geometry)), extra=(eh, ew), keep=keep)
+        return (out, Tensor(flat_indices(keep[0], width, *geometry))) if return_indices else out
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
     n, c = x.shape[:2]
-    low = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf  # the padding never wins
-    cols = im2col(x.data, *geometry, value=low).reshape(n, c, kh * kw, oh, ow)
+    low = lowest(x.dtype)  # the padding never wins
+    data = np.pad(x.data, ((0, 0), (0, 0), (0, eh), (0, ew)), constant_values=low) if eh or ew else x.data
+    cols = im2col(data, *geometry, value=low).reshape(n, c, kh * kw, oh, ow)
     first = np.argmax(cols, axis=2)  # first maximum (and first NaN) of each window
     rows = (first // kw) * dh + np.arange(oh)[:, None] * sh
     columns = (first % kw) * dw + np.arange(ow)[None, :] * sw
-    xp = x.pad((pw, pw, ph, ph), value=low) if ph or pw else x
-    return xp[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, columns]
+    xp = x.pad((pw, pw + ew, ph, ph + eh), value=low) if ph or pw or eh or ew else x
+    out = xp[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, columns]
+    return (out, Tensor(flat_indices(first, width, *geometry))) if return_indices else out
+
+
+def _divisors(n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> np.ndarray:
+    """PyTorch's avg_pool2d divisor along one axis: window i spans [i s - p, i s - p + k),
+    clipped to the padded input (include_pad) or to the input itself."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, n + p)
+    if not include_pad:
+        start, end = np.maximum(start, 0), np.minimum(end, n)
+    return end - start
 
 
 def avg_pool2d(
@@ -267,20 +335,35 @@ def avg_pool2d(
     padding: Any = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> Tensor:
     """The mean of each window, as torch's avg_pool2d: x (N, C, H, W) -> (N, C, OH, OW);
     stride defaults to kernel_size; zero padding counts in the mean unless
-    count_include_pad=False. Composed: `im2col` windows, summed and divided. Differentiable."""
+    count_include_pad=False; ceil_mode=True rounds OH, OW up as in `max_pool2d` (the part
+    of a last window past the padding never counts); divisor_override (a nonzero int)
+    replaces every window's divisor. Composed: `im2col` windows, summed and divided.
+    Differentiable in x."""
     x = _image(x, "avg_pool2d")
-    if ceil_mode:
-        raise NotImplementedError("avg_pool2d: ceil_mode=True is not supported")
-    geometry, _ = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+    include = checks.boolean("avg_pool2d", "count_include_pad", count_include_pad)
+    if divisor_override is not None:
+        if not isinstance(divisor_override, (int, np.integer)) or isinstance(divisor_override, bool):
+            raise TypeError(f"avg_pool2d: divisor_override must be None or an int, got {divisor_override!r}")
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor_override must not be zero, got 0")
+    geometry, (oh, ow), (eh, ew) = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     kernel, stride, padding, dilation = geometry
-    total = Im2col.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation).sum(axis=(2, 3))
-    if count_include_pad or padding == (0, 0):
+    xp = x.pad((0, ew, 0, eh)) if eh or ew else x
+    total = Im2col.apply(xp, kernel=kernel, stride=stride, padding=padding, dilation=dilation).sum(
+        axis=(2, 3)
+    )
+    if divisor_override is not None:
+        return total / int(divisor_override)
+    h, w = x.shape[2:]
+    rows = _divisors(h, oh, kernel[0], stride[0], padding[0], include)
+    cols = _divisors(w, ow, kernel[1], stride[1], padding[1], include)
+    counts = np.outer(rows, cols)
+    if (counts == math.prod(kernel)).all():
         return total / math.prod(kernel)
-    ones = np.ones((1, 1) + x.shape[2:], dtype=x.dtype)
-    counts = im2col(ones, *geometry).sum(axis=(2, 3))[0, 0]  # the real (unpadded) elements per window
     return total / Tensor(counts.astype(x.dtype))
 
 

@@ -248,26 +248,41 @@ class ConvTranspose2d(_ConvNd):
 
 class MaxPool2d(Module):
     """The maximum of each window (torch.nn.MaxPool2d; stride defaults to kernel_size);
-    the gradient goes to the first maximum of each window, as PyTorch."""
+    the gradient goes to the first maximum of each window, as PyTorch. ceil_mode rounds the
+    output size up; return_indices=True returns (output, int64 flat indices into each
+    input plane), as PyTorch's (see `functional.max_pool2d`)."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> None:
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
         super().__init__()
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride
+        self.return_indices = checks.boolean("MaxPool2d", "return_indices", return_indices)
+        self.ceil_mode = checks.boolean("MaxPool2d", "ceil_mode", ceil_mode)
 
-    def forward(self, x: Any) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
+        return F.max_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
+        )
 
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}"
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
 
 class AvgPool2d(Module):
     """The mean of each window (torch.nn.AvgPool2d; stride defaults to kernel_size; zero
-    padding counts unless count_include_pad=False). Differentiable."""
+    padding counts unless count_include_pad=False; ceil_mode rounds the output size up;
+    divisor_override, a nonzero int, replaces every divisor). Differentiable."""
 
     def __init__(
         self,
@@ -276,16 +291,24 @@ class AvgPool2d(Module):
         padding: Any = 0,
         ceil_mode: bool = False,
         count_include_pad: bool = True,
+        divisor_override: int | None = None,
     ) -> None:
         super().__init__()
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
         self.ceil_mode = checks.boolean("AvgPool2d", "ceil_mode", ceil_mode)
         self.count_include_pad = checks.boolean("AvgPool2d", "count_include_pad", count_include_pad)
+        self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
         return F.avg_pool2d(
-            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
         )
 
     def extra_repr(self) -> str:

@@ -3,9 +3,12 @@ running maximum and the offset it came from; the backward sends g there: on ndar
 strided write per offset, on Tensors g times a constant one-hot, through conv's `col2im`
 (so it is recorded, and differentiable again, under create_graph).
 Twin: `functional.max_pool2d(..., fused=False)` (im2col, argmax, indexing).
-The geometry is conv's: four (h, w) pairs, checked by `functional.conv`."""
+The geometry is conv's: four (h, w) pairs, checked by `functional.conv`; `extra` (h, w)
+pads the bottom and right further (ceil_mode's last, partial windows)."""
 
 from __future__ import annotations
+
+from typing import cast
 
 import numpy as np
 
@@ -14,13 +17,19 @@ from ..tensor import Tensor
 from .conv import _col2im
 
 
-def window_max(x: np.ndarray, kernel, stride, padding, dilation) -> tuple[np.ndarray, np.ndarray]:
+def lowest(dtype: np.dtype) -> float:
+    """The padding value that never wins a maximum: -inf, or the smallest integer."""
+    return np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf
+
+
+def window_max(
+    x: np.ndarray, kernel, stride, padding, dilation, extra=(0, 0)
+) -> tuple[np.ndarray, np.ndarray]:
     """The maximum of each window (N, C, OH, OW) and its offset p kw + q in the window:
     the first maximum (row-major), as PyTorch; a NaN counts as the maximum. Padding never wins."""
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
-    if ph or pw:
-        low = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf
-        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=low)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (eh, ew) = kernel, stride, padding, dilation, extra
+    if ph or pw or eh or ew:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=lowest(x.dtype))
     oh, ow = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1, (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
     best, where = None, np.zeros(x.shape[:2] + (oh, ow), dtype=np.int32)
     for p in range(kh):  # strided slices: one per kernel offset, no window copy
@@ -32,30 +41,47 @@ def window_max(x: np.ndarray, kernel, stride, padding, dilation) -> tuple[np.nda
             wins = ~(s <= best) & (best == best)  # larger, or a NaN; a NaN already held stays
             where += wins * (p * kw + q - where)  # arithmetic: masked writes are ~10x slower
             np.maximum(best, s, out=best)  # a NaN propagates
-    return best, where
+    return cast(np.ndarray, best), where  # (kh, kw >= 1: best was set)
 
 
 class MaxPool2d(Function):
     """The maximum of each window of x (N, C, H, W) -> (N, C, OH, OW); the offset of each
     window's winner is kept (`where`) for the backward."""
 
-    __slots__ = ("geometry", "shape", "where")
+    __slots__ = ("extra", "geometry", "shape", "where")
     name = "max_pool2d"
     fused = True
 
-    def forward(self, x, kernel, stride, padding, dilation):
-        self.geometry, self.shape = (kernel, stride, padding, dilation), x.shape
-        out, self.where = window_max(x, *self.geometry)
+    def forward(self, x, kernel, stride, padding, dilation, extra=(0, 0), keep=None):
+        self.geometry, self.shape, self.extra = (kernel, stride, padding, dilation), x.shape, extra
+        out, self.where = window_max(x, *self.geometry, extra)
+        if keep is not None:  # a list: the caller wants the winners (return_indices)
+            keep.append(self.where)
         return out
 
     # d max_pool2d = col2im(g at each window's first maximum, 0 at the other offsets)
     def backward(self, g, out, x):
+        (n, c, h, w), (eh, ew) = self.shape, self.extra
+        grown = (n, c, h + eh, w + ew)  # the input with ceil_mode's extra rows and columns
         if not isinstance(g, Tensor):
-            return (_unpool(g, self.where, self.shape, self.geometry),)
+            gx = _unpool(g, self.where, grown, self.geometry)
+            return (np.ascontiguousarray(gx[:, :, :h, :w]) if eh or ew else gx,)
         (kh, kw), (n, c, oh, ow) = self.geometry[0], g.shape
         onehot = self.where[:, :, None] == np.arange(kh * kw)[:, None, None]  # (N, C, kh kw, OH, OW)
         onehot = Tensor(onehot.reshape(n, c, kh, kw, oh, ow).astype(g.data.dtype))
-        return (_col2im(g.reshape(n, c, 1, 1, oh, ow) * onehot, self.shape, self.geometry),)
+        gx = _col2im(g.reshape(n, c, 1, 1, oh, ow) * onehot, grown, self.geometry)
+        return (gx[:, :, :h, :w] if eh or ew else gx,)
+
+
+def flat_indices(where: np.ndarray, width: int, kernel, stride, padding, dilation) -> np.ndarray:
+    """Window offsets p kw + q (N, C, OH, OW) -> PyTorch's indices: the winner's flat
+    position row W + column in its (unpadded) input plane of width `width`, int64."""
+    kw, (sh, sw), (ph, pw), (dh, dw) = kernel[1], stride, padding, dilation
+    oh, ow = where.shape[-2:]
+    where = where.astype(np.int64)
+    rows = (where // kw) * dh + (np.arange(oh) * sh - ph)[:, None]
+    cols = (where % kw) * dw + (np.arange(ow) * sw - pw)[None, :]
+    return (rows * width + cols).astype(np.int64)
 
 
 def _unpool(g: np.ndarray, where: np.ndarray, shape, geometry) -> np.ndarray:
