@@ -2,7 +2,9 @@
 
     python scripts/make_images.py            # needs Graphviz's `dot`, and matplotlib for the sweep
 
-Everything is seeded, so the pictures only change when the drawing code does.
+Everything is seeded, so the pictures only change when the drawing code does. The graphs
+are drawn top to bottom (the default), the fused side above the unfused one, with the
+legend on, so they read at the docs' column width; each PNG has an SVG twin to zoom into.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from tinygrad_ce.lab.viz import draw_comparison, draw_graph, render  # noqa: E40
 IMAGES = ROOT / "docs" / "images"
 
 
-def save(graph, name: str, svg: bool = False) -> None:  # noqa: ANN001 (a graphviz.Digraph)
-    for fmt in ("png", "svg") if svg else ("png",):
+def save(graph, name: str) -> None:  # noqa: ANN001 (a graphviz.Digraph)
+    """`name`.png for the page (about 700 px wide or less, top to bottom) and `name`.svg,
+    which the page links to for zooming."""
+    for fmt in ("png", "svg"):
         out = render(graph, IMAGES / f"{name}.{fmt}")
         print(f"wrote {out.relative_to(ROOT)}")
     (IMAGES / f"{name}.dot").unlink()  # the DOT source render() writes next to the picture
@@ -37,25 +41,28 @@ def main() -> None:
 
     # the loss alone: fused (one node) next to unfused (log_softmax, indexing, sum, mean)
     logits = Tensor(rng.normal(size=(3, 3)), requires_grad=True, name="logits")
-    save(draw_comparison(logits, target, rankdir="TB"), "graph-loss-fused-vs-unfused", svg=True)
+    save(draw_comparison(logits, target, legend=True), "graph-loss-fused-vs-unfused")
 
     # a tiny MLP's loss: every Module is a cluster, parameters carry their state-dict names
+    # (found from the Module scopes; no params= needed)
     model = nn.MLP([2, 4, 3], rng=0, dtype=np.float64)
     x = Tensor(rng.normal(size=(3, 2)), name="x")
     mlp_logits = model(x)
-    save(draw_comparison(mlp_logits, target, params=model, rankdir="TB"), "graph-mlp-fused-vs-unfused")
+    save(draw_comparison(mlp_logits, target, legend=True), "graph-mlp-fused-vs-unfused")
 
     # the graphs that compute d loss / d logits (recorded with create_graph=True)
     save(
-        draw_comparison(mlp_logits, target, backward=True, params=model, rankdir="TB"),
+        draw_comparison(mlp_logits, target, backward=True, legend=True),
         "graph-backward-fused-vs-unfused",
     )
 
     # collapsed scopes: the whole model and the log-softmax as one box each
     unfused = F.cross_entropy(mlp_logits, target, fused=False)
     unfused.name = "loss"
-    title = 'draw_graph(loss, collapse=["MLP", "log_softmax"])'
-    collapsed = draw_graph(unfused, collapse=["MLP", "log_softmax"], params=model, name=title)
+    title = 'draw_graph(loss, collapse=["MLP", "log_softmax"], show_values=False)'
+    collapsed = draw_graph(
+        unfused, collapse=["MLP", "log_softmax"], name=title, legend=True, show_values=False
+    )
     save(collapsed, "graph-mlp-collapsed")
 
     # where the two paths agree and where float rounding shows

@@ -39,7 +39,11 @@ def graph_nodes(source: str) -> list[str]:
 
 
 def graph_edges(source: str) -> list[tuple[str, str]]:
-    return [(a, b) for a, b, _ in _EDGE.findall(source) if not a.startswith("legend_")]
+    return [
+        (a, b)
+        for a, b, attrs in _EDGE.findall(source)
+        if not a.startswith("legend_") and "invis" not in attrs
+    ]
 
 
 def label_of(source: str, node: str) -> str:
@@ -82,8 +86,12 @@ def test_small_known_graph_has_exact_nodes_edges_and_labels() -> None:
     assert label_of(source, "t1").startswith("<2<BR/>")  # the constant 2.0
     assert "scalar float32" in label_of(source, "t4") and ">9<" in label_of(source, "t4")
     assert 'fillcolor="#ffe8cc"' in re.search(r"^\s*t0 \[.*$", source, re.MULTILINE).group(0)  # parameter
-    assert "legend_parameter" in source and "legend_constant" in source and "legend_output" in source
-    assert "legend_input" not in source  # only kinds that are drawn appear in the legend
+    assert "legend_" not in source and "rankdir=TB" in source  # legend opt-in; top to bottom
+    with_legend = draw_graph(out, legend=True).source
+    for kind in ("parameter", "constant", "output", "grad"):
+        assert f"legend_{kind}" in with_legend, kind
+    assert "legend_input" not in with_legend  # only kinds that are drawn appear in the legend
+    assert graph_nodes(with_legend) == graph_nodes(source)
 
 
 def test_reused_node_draws_one_node_and_both_edges() -> None:
@@ -168,7 +176,7 @@ def test_fused_op_is_one_node() -> None:
     source = draw_graph(loss).source
     assert sorted(graph_nodes(source)) == ["op0", "t0", "t1"]
     assert label_of(source, "op0") == "softmax_cross_entropy" and "subgraph cluster_0" not in source
-    assert "legend_fused" in source
+    assert "legend_fused" in draw_graph(loss, legend=True).source
 
 
 def test_collapse_true_and_by_name() -> None:
@@ -216,7 +224,7 @@ def test_backward_graphs_fused_is_softmax_minus_y() -> None:
     long = draw_backward(unfused, [logits]).source
     long_ops = [n for n in graph_nodes(long) if n.startswith("op")]
     assert len(long_ops) == 12 and len(long_ops) > len(ops)
-    assert "legend_forward" in long  # exp(z) and sum(exp(z)) come from the forward pass
+    assert "legend_forward" in draw_backward(unfused, [logits], legend=True).source  # exp(z), sum(exp(z))
 
 
 def test_backward_default_inputs_are_the_parameters() -> None:
@@ -290,7 +298,7 @@ def test_random_graphs_draw_every_tensor_op_and_edge(program: list[tuple[str, in
 # ----------------------------------------------------------------------------- rendering
 @pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
 def test_render_svg_with_real_dot_and_parse_it(tmp_path: Path) -> None:
-    out = render(draw_graph(small_graph(), name="small"), tmp_path / "small.svg")
+    out = render(draw_graph(small_graph(), name="small", legend=True), tmp_path / "small.svg")
     assert out == tmp_path / "small.svg" and (tmp_path / "small.dot").exists()
     root = ET.parse(out).getroot()
     texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text") if el.text]
@@ -298,8 +306,8 @@ def test_render_svg_with_real_dot_and_parse_it(tmp_path: Path) -> None:
         assert expected in texts, expected
     assert (
         len(root.findall(".//{http://www.w3.org/2000/svg}g[@class='node']"))
-        == len(graph_nodes((tmp_path / "small.dot").read_text())) + 6
-    )  # and six legend entries
+        == len(graph_nodes((tmp_path / "small.dot").read_text())) + 7
+    )  # and seven legend entries (grad among them)
 
 
 def test_missing_dot_writes_dot_and_says_how_to_install(
@@ -379,3 +387,85 @@ def test_any_fused_pair_is_drawn_side_by_side() -> None:
     assert "layer_norm" in fused_side
     back = draw_fused_pair(F.layer_norm, x, (4,), backward=True).source
     assert "gradient of the fused layer_norm" in back
+
+
+# ----------------------------------------------------------------------------- names, legend, Jupyter
+def test_parameters_are_named_from_their_module_without_params() -> None:
+    model = nn.MLP([2, 3, 2], rng=0)
+    loss = F.cross_entropy(model(Tensor(np.ones((2, 2)), name="x")), np.array([0, 1]))
+    source = draw_graph(loss).source  # no params=: the names come from the MLP's scope
+    for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        assert f"<B>{name}</B>" in source, name
+    assert draw_graph(loss, model=model).source == source
+    renamed = {"w1": model[0].weight}
+    assert "<B>w1</B>" in draw_graph(loss, params=renamed).source
+    with pytest.raises(ValueError, match="model= or params=, not both"):
+        draw_graph(loss, model=model, params=model)
+    with pytest.raises(TypeError, match="params must be a Module or a mapping"):
+        draw_graph(loss, params=[model[0].weight])
+    back = draw_backward(loss).source
+    assert "<B>grad 0.weight</B>" in back and "<B>grad 2.bias</B>" in back
+
+
+def test_anonymous_leaves_are_named_by_their_role() -> None:
+    logits, loss = _unfused()
+    source = draw_graph(loss).source
+    assert source.count("row max (detached)") == 1  # the detached max inside log_softmax
+    assert "row max (detached)" in draw_graph(F.softmax(logits).sum()).source
+    fused = F.cross_entropy(logits, np.array([0, 3, 1, 4]))
+    back = draw_backward(fused, logits).source
+    assert "one-hot targets" in back and "row max (detached)" in back
+    smooth = F.cross_entropy(logits, np.array([0, 3, 1, 4]), label_smoothing=0.1)
+    assert "target weights" in draw_backward(smooth, logits).source
+    # role-named leaves are constants: hidden inside a collapsed box, like unnamed ones
+    assert sorted(graph_nodes(draw_graph(loss, collapse=True).source)) == ["s0", "t0", "t11"]
+
+
+def test_legend_is_opt_in_has_grad_and_wraps_into_rows() -> None:
+    source = draw_graph(small_graph()).source
+    assert "legend" not in source
+    with_legend = draw_graph(small_graph(), legend=True).source
+    assert "legend_grad" in with_legend and ".grad" in with_legend
+    assert "legend_row0" in with_legend and "legend_row1" in with_legend  # 7 kinds: two rows of 4
+    assert "legend_grad" not in draw_graph(small_graph(), legend=True, show_grad=False).source
+    logits, _ = _unfused()
+    pair = draw_comparison(logits, np.array([0, 3, 1, 4])).source
+    assert (
+        "legend" not in pair and "legend_fused" in draw_comparison(logits, [0, 3, 1, 4], legend=True).source
+    )
+
+
+def test_default_is_top_to_bottom_with_the_fused_side_above() -> None:
+    logits, _ = _unfused()
+    source = draw_comparison(logits, np.array([0, 3, 1, 4])).source
+    assert "rankdir=TB" in source
+    ties = re.findall(r"^\s*(fused_\w+) -> (unfused_\w+) \[style=invis\]$", source, re.M)
+    assert ties  # the fused side's output is tied above the unfused side's first nodes
+    assert "rankdir=LR" in draw_graph(small_graph(), rankdir="LR").source
+
+
+def test_notebook_display_without_dot_raises_our_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import graphviz
+
+    from tinygrad_ce.lab.viz import Drawing
+
+    graph = draw_graph(small_graph())
+    assert isinstance(graph, Drawing) and isinstance(graph, graphviz.Digraph)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no `dot`: what IPython calls to show the graph fails
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz") as info:
+        graph._repr_mimebundle_()
+    assert not isinstance(info.value, graphviz.ExecutableNotFound) and ".source" in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    pair = draw_comparison(np.zeros((2, 3)), [0, 1])
+    with pytest.raises(GraphvizNotFoundError):
+        pair._repr_mimebundle_(include=["image/svg+xml"])
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+def test_notebook_display_with_dot_gives_svg() -> None:
+    bundle = draw_graph(small_graph())._repr_mimebundle_()
+    assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]

@@ -81,7 +81,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=500,
         help=f"collapse, then truncate past this many nodes, at most {MAX_NODES:,} (default: 500)",
     )
-    add("--rankdir", choices=["LR", "TB"], default="LR", help="left to right or top to bottom")
+    add(
+        "--rankdir",
+        choices=["LR", "TB"],
+        default="TB",
+        help="top to bottom (default; fits a page) or left to right",
+    )
+    add("--no-legend", action="store_true", help="leave the legend of node kinds out")
     add("--no-values", action="store_true", help="leave tensor values out of the labels")
     parser.set_defaults(run=run)
 
@@ -125,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
         rankdir=args.rankdir,
         collapse=args.collapse,
         max_nodes=args.max_nodes,
-        params=model,
+        model=model,
+        legend=not args.no_legend,
     )
     logits = model(x)
     if args.loss == "both":

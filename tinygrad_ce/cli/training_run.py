@@ -39,6 +39,7 @@ from .options import (
     random_seed,
     writable_directory,
 )
+from .reach import LOSS_NAMES, MSE_NOTE, TARGET_ACCURACY, reach_text
 
 DATASETS = ("spiral", "moons", "blobs", "digits", "mnist")
 IMAGE_DATASETS = ("digits", "mnist")  # square grey images, flattened: 8x8 and 28x28
@@ -145,6 +146,11 @@ def add_training_arguments(
     )
     add("--out", default=out, help=f"output directory, created if missing (default: {out})")
     add("--quiet", action="store_true", help="no per-epoch progress")
+    add(
+        "--jit",
+        action="store_true",
+        help="trace each step once per batch shape, then replay it (tinygrad_ce.jit)",
+    )
 
 
 def check_training_arguments(args: argparse.Namespace) -> None:
@@ -263,6 +269,7 @@ class TrainedRun:
     val_accuracy: float | None  # None without a validation set
     seconds: float
     files: list[str]
+    title: str = ""  # dataset, loss and model, as the plots are titled
 
 
 def train_and_save(args: argparse.Namespace) -> TrainedRun:
@@ -294,15 +301,25 @@ def train_and_save(args: argparse.Namespace) -> TrainedRun:
     print(
         f"{split.name}: {len(split.X_train)} training / {len(split.X_val)} validation samples, "
         f"{split.classes} classes; {described} ({model.num_parameters():,} parameters), "
-        f"{type(optimizer).__name__} lr={optimizer.lr}, {args.loss} loss, {epochs} epochs",
+        f"{type(optimizer).__name__} lr={optimizer.lr}, {LOSS_NAMES[args.loss]} loss, {epochs} epochs",
         flush=True,
     )
+    if args.loss == "mse":
+        print(MSE_NOTE, flush=True)
     snapshot = EpochSnapshot(model, optimizer)
     started = time.perf_counter()
     try:
         with np.errstate(all="ignore"):  # a diverging run is reported once, below, not per numpy op
             history = training.fit(
-                model, loss_fn, optimizer, loader, epochs, val, progress=not args.quiet, callback=snapshot
+                model,
+                loss_fn,
+                optimizer,
+                loader,
+                epochs,
+                val,
+                progress=not args.quiet,
+                callback=snapshot,
+                jit=bool(getattr(args, "jit", False)),
             )
     except FloatingPointError as err:
         raise CommandError(f"--lr {optimizer.lr:g}: {err}") from None
@@ -315,9 +332,12 @@ def train_and_save(args: argparse.Namespace) -> TrainedRun:
     print(f"trained in {seconds:.1f} s ({epochs / seconds:.1f} epochs/s)")
     val_text = f"{val_accuracy:.4f}" if val_accuracy is not None else "n/a (--val-fraction 0)"
     print(f"final train accuracy {train_accuracy:.4f}   validation accuracy {val_text}")
-    files += write_plots(args.out, model, split, history)
+    which = "validation" if val is not None else "training"
+    print(f"{TARGET_ACCURACY:.0%} {which} accuracy reached: {reach_text(history, epochs)}")
+    title = f"{split.name}, {LOSS_NAMES[args.loss]} loss, {described}"
+    files += write_plots(args.out, model, split, history, title)
     print("wrote " + ", ".join(files))
-    return TrainedRun(model, split, history, train_accuracy, val_accuracy, seconds, files)
+    return TrainedRun(model, split, history, train_accuracy, val_accuracy, seconds, files, title)
 
 
 def _save_run(

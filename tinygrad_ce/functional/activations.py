@@ -67,7 +67,9 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log(softmax(x)) along `axis`, computed as z - log(sum(exp(z))) with z = x - max(x);
     finite for any logit gap; same shape as `x`; differentiable."""
     x = as_tensor(x)
-    z = x - x.max(axis=axis, keepdims=True).detach()
+    row_max = x.max(axis=axis, keepdims=True).detach()
+    row_max.name = "row max (detached)"  # named for graph drawings
+    z = x - row_max
     return z - z.exp().sum(axis=axis, keepdims=True).log()
 
 

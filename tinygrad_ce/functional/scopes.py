@@ -16,14 +16,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Scope:
     """One call of a composed function; nodes recorded inside it carry it as their `tag`."""
 
-    __slots__ = ("name", "parent")
+    __slots__ = ("name", "parent", "owner")
 
-    def __init__(self, name: str, parent: Scope | None) -> None:
+    def __init__(self, name: str, parent: Scope | None, owner: Any = None) -> None:
         self.name, self.parent = name, parent
+        self.owner = owner  # the Module whose forward this is (None for a plain function)
 
     def path(self) -> list[Scope]:
         """This scope and its enclosing ones, outermost first."""
-        chain, scope = [], self
+        chain: list[Scope] = []
+        scope: Scope | None = self
         while scope is not None:
             chain.append(scope)
             scope = scope.parent
@@ -41,16 +43,18 @@ def current_scope() -> Scope | None:
 
 class named_scope:
     """Record the ops inside as one call of `name`: `with named_scope("softmax"):` or
-    as a decorator `@named_scope("softmax")`. Scopes nest; each entry is a new call."""
+    as a decorator `@named_scope("softmax")`. Scopes nest; each entry is a new call.
+    `owner` (a Module's `__call__` passes the module) is kept on each Scope, so that
+    drawings can name parameters by their state-dict names."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, owner: Any = None) -> None:
         if not isinstance(name, str):
             raise TypeError(f"named_scope: name must be a str, got {type(name).__name__}")
-        self.name = name
+        self.name, self.owner = name, owner
 
     def __enter__(self) -> Scope:
         tag = mode.tag
-        scope = Scope(self.name, tag if type(tag) is Scope else None)
+        scope = Scope(self.name, tag if type(tag) is Scope else None, self.owner)
         push_tag(scope)
         return scope
 

@@ -67,7 +67,13 @@ def plot_decision_boundary(
         raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
     if not isinstance(resolution, int) or isinstance(resolution, bool) or not 2 <= resolution <= 2000:
         raise ValueError(f"resolution must be an int in [2, 2000], got {resolution!r}")
-    classes = int(y.max()) + 1 if classes is None else classes
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+    needed = int(y.max()) + 1 if y.size else 1
+    if classes is None:
+        classes = needed
+    elif not isinstance(classes, int) or isinstance(classes, bool) or classes < needed:
+        raise ValueError(f"classes must be an int of at least {needed} (the labels in y), got {classes!r}")
     lo, hi = X.min(axis=0) - 0.25, X.max(axis=0) + 0.25
     xs, ys = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(X.dtype if X.dtype.kind == "f" else np.float32)

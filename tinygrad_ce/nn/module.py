@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,8 @@ def _too_deep(module: Module, err: RecursionError) -> None:
 
 
 def _module_calls_on_stack() -> int:
-    frame, count = sys._getframe(1), 0
+    frame: FrameType | None = sys._getframe(1)
+    count = 0
     while frame is not None:
         count += frame.f_code is _MODULE_CALL_CODE
         frame = frame.f_back
@@ -62,6 +64,11 @@ class Module:
     """
 
     training: bool
+    # (set in __init__ with object.__setattr__; the registries behind the attributes)
+    _parameters: dict[str, Parameter | None]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
+    _modules: dict[str, Module]  # (a name set to None maps to None, as in PyTorch; walks skip it)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -76,7 +83,7 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            with named_scope(type(self).__name__):
+            with named_scope(type(self).__name__, owner=self):  # drawings name parameters by it
                 return self.forward(*args, **kwargs)
         except RecursionError as err:  # free until raised; see _too_deep
             _too_deep(self, err)

@@ -11,26 +11,31 @@ from typing import Any
 import numpy as np
 
 from ..autograd import PRIMITIVES
+from ._methods import TensorMethods
 from .arrays import either
 
 
-class ElementwiseMethods:
+class ElementwiseMethods(TensorMethods):
     """Mixed into Tensor."""
 
     __slots__ = ()
 
     # ------------------------------------------------------------------ primitives
     def exp(self) -> Any:
-        """e ** x; differentiable. Integers compute in the default float dtype (so do all
-        float-valued ops)."""
+        """e ** x, elementwise; same shape. Differentiable: the gradient is `g * exp(x)`.
+        Float tensors keep their dtype; integers compute in the default float dtype (so
+        do all float-valued ops)."""
         return PRIMITIVES["Exp"](self)
 
     def log(self) -> Any:
-        """Natural logarithm; differentiable (-inf at 0, nan below)."""
+        """Natural logarithm, elementwise; same shape and float dtype (integers: the
+        default float dtype). Differentiable: the gradient is `g / x` (-inf at 0, nan
+        below 0, as numpy)."""
         return PRIMITIVES["Log"](self)
 
     def relu(self) -> Any:
-        """max(x, 0); differentiable (gradient 0 at 0, as PyTorch)."""
+        """max(x, 0), elementwise; same shape and dtype. Differentiable: the gradient is
+        `g` where x > 0 and 0 elsewhere (0 at 0, as PyTorch)."""
         return PRIMITIVES["ReLU"](self)
 
     def sigmoid(self) -> Any:
@@ -134,19 +139,24 @@ class ElementwiseMethods:
         return out
 
     clip = clamp
+    """numpy's name for `clamp`: x limited to [min, max]; differentiable."""
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Any:
         """exp(x - max) / sum(exp(x - max)) along `axis` (`dim`); the max is held constant:
         softmax does not change when a constant is subtracted, so the gradient is exact."""
         axis = either("softmax", "axis", axis, -1, "dim", dim)
-        z = self - self.max(axis=axis, keepdims=True).detach()
+        row_max = self.max(axis=axis, keepdims=True).detach()
+        row_max.name = "row max (detached)"  # named for graph drawings
+        z = self - row_max
         e = z.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Any:
         """z - log(sum(exp(z))) with z = x - max(x) along `axis` (`dim`): finite for any gap."""
         axis = either("log_softmax", "axis", axis, -1, "dim", dim)
-        z = self - self.max(axis=axis, keepdims=True).detach()
+        row_max = self.max(axis=axis, keepdims=True).detach()
+        row_max.name = "row max (detached)"  # named for graph drawings
+        z = self - row_max
         return z - z.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------ not differentiable

@@ -14,156 +14,15 @@ from ...autograd import grad
 from ...functional.scopes import Scope
 from ...tensor import Tensor
 from .graph import Layout, Node, Walk, collapse_rule, fit_layout, walk
+from .labels import _CLUSTER_FILLS, _FONT, LEGEND, STYLES, _small, parameter_names, tensor_label
+from .render import Drawing
 
-__all__ = [
-    "draw_graph",
-    "draw_backward",
-    "count_nodes",
-    "value_lines",
-    "tensor_label",
-    "STYLES",
-    "LEGEND",
-    "SMALL",
-]
+__all__ = ["draw_graph", "draw_backward", "count_nodes"]
 
-SMALL = 6  # a tensor with at most this many elements shows its values, a bigger one min/mean/max
-
-_FONT = "Helvetica"
-STYLES: dict[str, dict[str, str]] = {
-    "parameter": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffe8cc", "color": "#e8590c"},
-    "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d0ebff", "color": "#1c7ed6"},
-    "constant": {
-        "shape": "box",
-        "style": "rounded,filled",
-        "fillcolor": "#f1f3f5",
-        "color": "#adb5bd",
-        "fontsize": "9",
-        "margin": "0.04,0.02",
-        "height": "0.25",
-    },
-    "intermediate": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#868e96"},
-    "output": {
-        "shape": "box",
-        "style": "rounded,filled,bold",
-        "fillcolor": "#d3f9d8",
-        "color": "#2b8a3e",
-        "penwidth": "2",
-    },
-    "forward": {
-        "shape": "box",
-        "style": "rounded,filled,dashed",
-        "fillcolor": "#f8f9fa",
-        "color": "#868e96",
-        "fontcolor": "#495057",
-    },
-    "op": {
-        "shape": "ellipse",
-        "style": "filled",
-        "fillcolor": "#fff3bf",
-        "color": "#f08c00",
-        "height": "0.3",
-        "margin": "0.06,0.02",
-    },
-    "fused": {
-        "shape": "ellipse",
-        "style": "filled,bold",
-        "fillcolor": "#ffc9c9",
-        "color": "#c92a2a",
-        "penwidth": "2",
-    },
-    "scope": {"shape": "box3d", "style": "filled", "fillcolor": "#e5dbff", "color": "#7048e8"},
-    "note": {
-        "shape": "note",
-        "style": "filled",
-        "fillcolor": "#fff5f5",
-        "color": "#e03131",
-        "fontcolor": "#c92a2a",
-    },
-}
-LEGEND = {
-    "parameter": "parameter\n(leaf, requires grad)",
-    "input": "input (leaf)",
-    "constant": "constant",
-    "intermediate": "tensor",
-    "output": "output",
-    "forward": "value from the\nforward pass",
-    "op": "op",
-    "fused": "fused op",
-    "scope": "collapsed scope",
-}
-_CLUSTER_FILLS = ("#f3f0ff", "#e7f5ff", "#fff9db", "#ebfbee")
-
-
-# ----------------------------------------------------------------------------- labels
-def _number(v: Any) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (complex, np.complexfloating)):
-        return f"{complex(v):.4g}"
-    return f"{float(v):.4g}"
-
-
-def value_lines(a: np.ndarray) -> list[str]:
-    """The values of a small array, or min/max/mean (and non-finite counts) of a big one."""
-    if a.size == 0:
-        return ["(empty)"]
-    if a.size <= SMALL:
-        if a.ndim == 0:
-            return [_number(a.item())]
-        return np.array2string(a, formatter={"all": _number}, separator=" ", max_line_width=44).splitlines()
-    if a.dtype.kind == "c":  # no order on complex numbers: describe the magnitudes
-        return ["|x| " + line for line in value_lines(np.abs(a))]
-    finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a
-    lines = []
-    if finite.size:
-        mean = finite.mean(dtype=np.float64)
-        lines += [f"min {_number(finite.min())}  max {_number(finite.max())}", f"mean {_number(mean)}"]
-    if finite.size != a.size:
-        nans = int(np.isnan(a).sum())
-        infs = a.size - finite.size - nans
-        lines.append(", ".join(f"{n} {what}" for n, what in ((nans, "nan"), (infs, "inf")) if n))
-    return lines
-
-
-def _shape(t: Tensor) -> str:
-    return "scalar" if t.data.ndim == 0 else str(tuple(t.shape))
-
-
-def _small(text: str, color: str, size: int = 9) -> str:
-    return f'<FONT POINT-SIZE="{size}" COLOR="{color}">{html.escape(text)}</FONT>'
-
-
-def tensor_label(t: Tensor, kind: str, name: str | None, show_values: bool, show_grad: bool) -> str:
-    """The HTML-like label of a tensor's node: name, shape and dtype, values, gradient."""
-    if kind == "constant":
-        parts = [
-            html.escape(value_lines(t.data)[0] if show_values else "constant"),
-            _small(str(t.dtype), "#868e96", 8),
-        ]
-    else:
-        parts = [f"<B>{html.escape(name)}</B>"] if name else []
-        parts.append(html.escape(f"{_shape(t)} {t.dtype}"))
-        if show_values:
-            parts += [_small(line, "#495057") for line in value_lines(t.data)]
-    if show_grad and t.grad is not None:
-        grad_lines = value_lines(t.grad.data)
-        parts += [_small(line, "#c92a2a") for line in ["grad " + grad_lines[0]] + grad_lines[1:]]
-    return "<" + "<BR/>".join(parts) + ">"
+LEGEND_ROW = 4  # legend entries per row (per column in LR drawings)
 
 
 # ----------------------------------------------------------------------------- drawing
-def _names(params: Any, root_names: Mapping[int, str] | None = None) -> dict[int, str]:
-    names: dict[int, str] = {}
-    if params is not None:
-        items = params.named_parameters() if hasattr(params, "named_parameters") else params.items()
-        for name, p in items:
-            names[id(p)] = name
-    names.update(root_names or {})
-    return names
-
-
 def _emit(
     container: graphviz.Digraph,
     lay: Layout,
@@ -201,6 +60,9 @@ def _emit(
     for node in lay.nodes:
         kind, label, tooltip = _describe(node, lay, names, show_values, show_grad)
         kinds.add(kind)
+        if show_grad and node.kind in LEGEND and node.kind not in ("op", "scope"):
+            if lay.walk.tensors[node.index].grad is not None:
+                kinds.add("grad")
         home(node.cluster).node(prefix + node.key, label, tooltip=tooltip, **STYLES[kind])
     # attach clusters to their parents, innermost first, so each carries its children
     for sid in sorted(clusters, key=lambda s: (-len(lay.scopes[s].path()), lay.scope_keys[s])):
@@ -234,21 +96,32 @@ def _describe(
         label = f"<<B>{html.escape(scope.name)}</B><BR/>{ops}>"
         return "scope", label, repr(scope)
     t = w.tensors[node.index]
-    name = names.get(id(t), t.name)
+    name = t.name if id(t) not in names else names[id(t)]
     return node.kind, tensor_label(t, node.kind, name, show_values, show_grad), node.kind
 
 
-def _new_digraph(name: str | None, rankdir: str) -> graphviz.Digraph:
+def _new_digraph(name: str | None, rankdir: str) -> Drawing:
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    g = graphviz.Digraph(name=name or "computation")
+    g = Drawing(name=name or "computation")
     g.attr(rankdir=rankdir, fontname=_FONT, fontsize="12", nodesep="0.18", ranksep="0.3", labelloc="t")
     g.attr("node", fontname=_FONT, fontsize="10")
     g.attr("edge", color="#495057", arrowsize="0.6")
     return g
 
 
-def _legend(g: graphviz.Digraph, kinds: Iterable[str], rankdir: str) -> None:
+def _ends(lay: Layout, prefix: str = "") -> tuple[list[str], list[str]]:
+    """The drawn node ids with no edge in (sources) and the drawn roots (sinks)."""
+    drawn = {n.key for n in lay.nodes}
+    has_input = {b for _, b in lay.edges}
+    sources = [prefix + n.key for n in lay.nodes if n.key not in has_input]
+    sinks = [prefix + f"t{r}" for r in lay.walk.roots if f"t{r}" in drawn]
+    return sources, sinks
+
+
+def _legend(g: graphviz.Digraph, kinds: Iterable[str], after: Iterable[str] = ()) -> None:
+    """A legend of the `kinds` drawn, in rows of LEGEND_ROW (columns in LR drawings),
+    placed below (in LR: right of) the nodes `after` by invisible edges."""
     present = [k for k in LEGEND if k in set(kinds)]
     if not present:
         return
@@ -257,14 +130,16 @@ def _legend(g: graphviz.Digraph, kinds: Iterable[str], rankdir: str) -> None:
         for kind in present:
             text = LEGEND[kind].replace("\n", "\\n")
             legend.node(f"legend_{kind}", text, **{**STYLES[kind], "fontsize": "9"})
-        # one row in this order: chained invisibly (in TB, also held on one rank)
-        row = legend
-        if rankdir in ("TB", "BT"):
-            row = graphviz.Digraph(name="legend_row", graph_attr={"rank": "same"})
-        for a, b in zip(present, present[1:]):
-            row.edge(f"legend_{a}", f"legend_{b}", style="invis")
-        if row is not legend:
-            legend.subgraph(row)
+        rows = [present[i : i + LEGEND_ROW] for i in range(0, len(present), LEGEND_ROW)]
+        for number, row in enumerate(rows):
+            line = graphviz.Digraph(name=f"legend_row{number}", graph_attr={"rank": "same"})
+            for a, b in zip(row, row[1:]):  # in this order along the row
+                line.edge(f"legend_{a}", f"legend_{b}", style="invis")
+            legend.subgraph(line)
+        for upper, lower in zip(rows, rows[1:]):  # each row below (in LR: right of) the last
+            legend.edge(f"legend_{upper[0]}", f"legend_{lower[0]}", style="invis")
+    for node in after:
+        g.edge(node, f"legend_{present[0]}", style="invis")
 
 
 def _as_roots(root: Tensor | Sequence[Tensor], what: str) -> list[Tensor]:
@@ -285,58 +160,73 @@ def _title(g: graphviz.Digraph, name: str | None, lay: Layout | None, max_nodes:
         g.attr(label="\\n".join(lines))
 
 
+def _module_or_params(params: Any, model: Any, what: str) -> Any:
+    if params is not None and model is not None:
+        raise ValueError(f"{what}: pass model= or params=, not both (they name the same tensors)")
+    return model if model is not None else params
+
+
 def draw_graph(
     root: Tensor | Sequence[Tensor],
     *,
     show_values: bool = True,
     show_grad: bool = True,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     collapse: bool | Iterable[str] = False,
     max_nodes: int = 500,
     name: str | None = None,
     params: Any = None,
-    legend: bool = True,
-) -> graphviz.Digraph:
-    """A `graphviz.Digraph` of everything `root` (a Tensor or a list of them) was computed from.
+    model: Any = None,
+    legend: bool = False,
+) -> Drawing:
+    """A `graphviz.Digraph` (a `Drawing`) of everything `root` (a Tensor or a list of
+    them) was computed from: one node per tensor and one per recorded op.
 
-    One box per tensor (name, shape, dtype, values or min/mean/max, and `.grad` when
-    present) and one ellipse per recorded op. `collapse=True` draws every outermost
-    named scope as one box; a list of scope names collapses those scopes. Past
-    `max_nodes` nodes, scopes are collapsed from the innermost outwards and then the
-    nodes farthest from `root` are left out, with a note saying how many. `params`
-    (a Module, or a mapping name -> Tensor) names the tensors it holds. `name` is the
-    graph's name and title; `rankdir` "LR" draws left to right, "TB" top to bottom.
+    A box per tensor (name, shape, dtype, values or min/mean/max, and `.grad` in red
+    when present) and an ellipse per op. Parameters are named by their state-dict names
+    in the Module whose forward used them (found from the graph's scopes); `model=` (a
+    Module) or `params=` (a Module or a mapping name -> Tensor) names them explicitly.
+    `collapse=True` draws every outermost named scope as one box; a list of scope names
+    collapses those scopes. Past `max_nodes` nodes, scopes are collapsed from the
+    innermost outwards and then the nodes farthest from `root` are left out, with a note
+    saying how many. `name` is the graph's name and title; `rankdir` "TB" (default) draws
+    top to bottom, "LR" left to right; `legend=True` adds a legend of the kinds drawn.
+    In Jupyter the result shows inline (without Graphviz's `dot`, displaying it raises
+    `GraphvizNotFoundError` with install instructions).
     """
     roots = _as_roots(root, "draw_graph")
-    return _draw(walk(roots), {}, show_values, show_grad, rankdir, collapse, max_nodes, name, params, legend)
+    w = walk(roots)
+    names = parameter_names(w, _module_or_params(params, model, "draw_graph"))
+    return _draw(w, names, show_values, show_grad, rankdir, collapse, max_nodes, name, legend)
 
 
 def _draw(
     w: Walk,
-    root_names: Mapping[int, str],
+    names: Mapping[int, str],
     show_values: bool,
     show_grad: bool,
     rankdir: str,
     collapse: bool | Iterable[str],
     max_nodes: int,
     name: str | None,
-    params: Any,
     legend: bool,
-) -> graphviz.Digraph:
+) -> Drawing:
     g = _new_digraph(name, rankdir)
     lay = fit_layout(w, collapse_rule(collapse), max_nodes)
-    kinds = _emit(g, lay, "", _names(params, root_names), show_values, show_grad, max_nodes)
+    kinds = _emit(g, lay, "", names, show_values, show_grad, max_nodes)
     _title(g, name, lay, max_nodes)
     if legend:
-        _legend(g, kinds, rankdir)
+        _legend(g, kinds, after=_ends(lay)[1])
     return g
 
 
 def _backward_walk(
-    loss: Tensor, inputs: Sequence[Tensor] | None, names: Mapping[int, str]
+    loss: Tensor, inputs: Sequence[Tensor] | None, params: Any, labels: Mapping[int, str] | None = None
 ) -> tuple[Walk, dict[int, str]]:
-    """Record the gradients of `loss` (create_graph=True) and walk the ops that compute them."""
+    """Record the gradients of `loss` (create_graph=True) and walk the ops that compute
+    them; also the names to draw (parameters', `labels`, and each gradient's)."""
     forward = walk([loss])
+    names = {**parameter_names(forward, params), **(labels or {})}
     if inputs is None:
         inputs = [t for t, kind in zip(forward.tensors, forward.kinds) if kind == "parameter"]
         if not inputs:
@@ -344,13 +234,15 @@ def _backward_walk(
     inputs = _as_roots(inputs, "draw_backward")
     # a seed that requires grad makes every step of the backward recorded, even those that
     # only rescale it (otherwise they would run unrecorded and show up as constants)
-    seed = Tensor(np.ones_like(loss.data), requires_grad=True, name="grad " + (names.get(id(loss)) or "loss"))
+    loss_name = names.get(id(loss)) or loss.name or "loss"
+    seed = Tensor(np.ones_like(loss.data), requires_grad=True, name="grad " + loss_name)
     grads = grad(loss, inputs, grad_outputs=seed, create_graph=True)
     root_names: dict[int, str] = {}
     for i, (x, g) in enumerate(zip(inputs, grads)):
         label = "grad " + (names.get(id(x)) or x.name or f"input {i}")
         root_names[id(g)] = root_names[id(g)] + ", " + label if id(g) in root_names else label
-    return walk(list(grads), stop=forward.ops, kinds={id(seed): "input"}), root_names
+    names.update(root_names)
+    return walk(list(grads), stop=forward.ops, kinds={id(seed): "input"}), names
 
 
 def draw_backward(
@@ -359,25 +251,27 @@ def draw_backward(
     *,
     show_values: bool = True,
     show_grad: bool = False,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     collapse: bool | Iterable[str] = False,
     max_nodes: int = 500,
     name: str | None = None,
     params: Any = None,
-    legend: bool = True,
-) -> graphviz.Digraph:
+    model: Any = None,
+    legend: bool = False,
+) -> Drawing:
     """Draw the graph that computes d`loss`/d`inputs` (default: every leaf requiring grad).
 
     The gradients are recorded with `grad(loss, inputs, create_graph=True)` (the
     forward graph is retained, `.grad` is not touched); values of the forward pass the
     backward uses are drawn as dashed "forward" boxes. For the unfused cross-entropy
-    this shows a long chain; for the fused op, `softmax(logits) - y` scaled."""
+    this shows a long chain; for the fused op, `softmax(logits) - y` scaled, with the
+    targets drawn as the "one-hot targets" input. The options are `draw_graph`'s."""
     if not isinstance(loss, Tensor):
         raise TypeError(f"draw_backward: loss must be a Tensor, got {type(loss).__name__}")
     if isinstance(inputs, Tensor):
         inputs = [inputs]
-    w, root_names = _backward_walk(loss, inputs, _names(params))
-    return _draw(w, root_names, show_values, show_grad, rankdir, collapse, max_nodes, name, params, legend)
+    w, names = _backward_walk(loss, inputs, _module_or_params(params, model, "draw_backward"))
+    return _draw(w, names, show_values, show_grad, rankdir, collapse, max_nodes, name, legend)
 
 
 def _count(nodes: int, ops: int) -> str:

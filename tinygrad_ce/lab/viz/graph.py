@@ -15,7 +15,9 @@ How a tensor is classified (its `kind`):
 - ``parameter``: a leaf that requires grad (an ``nn.Parameter``, or any tensor made
   with ``requires_grad=True``);
 - ``constant``: an unnamed leaf without grad that holds one element, which is what a
-  Python number in an expression becomes (``x * 0.5``, ``1 - s``, ``total / n``);
+  Python number in an expression becomes (``x * 0.5``, ``1 - s``, ``total / n``), or a
+  leaf the library made and named by its role (`ROLE_NAMES`: the detached row max
+  inside softmax and log_softmax, the one-hot targets of the fused backward);
 - ``input``: every other leaf (data, targets, values cut from the graph by ``detach``).
 """
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ...autograd import Function
 from ...functional.scopes import Scope
@@ -34,6 +36,7 @@ _Value = TypeVar("_Value", bound=Hashable)
 _Producer = TypeVar("_Producer", bound=Hashable)
 
 TENSOR_KINDS = ("parameter", "input", "constant", "intermediate", "output", "forward")
+ROLE_NAMES = frozenset({"row max (detached)", "one-hot targets", "target weights"})
 
 
 @dataclass
@@ -62,7 +65,7 @@ def classify(t: Tensor, is_root: bool, stopped: bool) -> str:
         return "forward" if stopped else "intermediate"
     if t.requires_grad:
         return "parameter"
-    if t.name is None and t.data.size == 1:
+    if (t.name is None and t.data.size == 1) or t.name in ROLE_NAMES:
         return "constant"
     return "input"
 
@@ -90,7 +93,7 @@ def walk(
             if key in index:
                 stack.pop()
                 continue
-            ctx = t.grad_fn
+            ctx: Any = t.grad_fn  # (a Function when followed)
             followed = ctx is not None and id(ctx) not in stop_ids
             if followed and key not in expanded:
                 expanded.add(key)

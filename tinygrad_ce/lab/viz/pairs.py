@@ -11,8 +11,10 @@ import numpy as np
 
 from ... import functional as F
 from ...tensor import Tensor
-from .draw import _backward_walk, _count, _emit, _legend, _names, _new_digraph
+from .draw import _backward_walk, _count, _emit, _ends, _legend, _module_or_params, _new_digraph
 from .graph import collapse_rule, fit_layout, walk
+from .labels import parameter_names
+from .render import Drawing
 
 
 def _leaf(x: Any, name: str) -> Tensor:
@@ -35,24 +37,29 @@ def _draw_pair(
     collapse: bool | Iterable[str],
     max_nodes: int,
     params: Any,
-) -> graphviz.Digraph:
+    legend: bool,
+) -> Drawing:
     """Both sides of `make(fused)` in one Digraph, each cluster labelled with its counts;
     `inputs` maps a label to each tensor differentiated, `output` labels the result."""
-    names = {**{id(t): label for label, t in inputs.items()}, **_names(params)}
-    inputs = list(inputs.values())
+    labels = {id(t): label for label, t in inputs.items()}
+    leaves = list(inputs.values())
     g = _new_digraph("comparison", rankdir)
     g.attr(compound="true")
     kinds: set[str] = set()
-    upstream = walk(inputs)  # the graph the inputs came from, shared by both sides
+    upstream = walk(leaves)  # the graph the inputs came from, shared by both sides
+    names = {**labels, **parameter_names(upstream, params)}
     sides = ((True, "fused_"), (False, "unfused_"))
-    # graphviz puts the first cluster left in TB and at the bottom in LR: keep fused left / on top
+    # both sides one above the other, fused on top, so the picture fits a page column: in
+    # TB the fused side's ends are tied above the unfused side's starts by invisible edges;
+    # in LR graphviz puts the first cluster at the bottom, so the unfused side goes first
+    above: list[str] = []
     for fused, prefix in sides if rankdir in ("TB", "BT") else sides[::-1]:
         out = make(fused)
         if backward:
-            w, root_names = _backward_walk(out, inputs, names)
+            w, side_names = _backward_walk(out, leaves, params, names)
             own_nodes, own_ops = w.node_count, len(w.ops)
         else:
-            w, root_names = walk([out]), {id(out): output}
+            w, side_names = walk([out]), {**names, id(out): output}
             own_nodes, own_ops = w.node_count - upstream.node_count, len(w.ops) - len(upstream.ops)
         lay = fit_layout(w, collapse_rule(collapse), max_nodes)
         title = (
@@ -71,9 +78,16 @@ def _draw_pair(
                 "labeljust": "l",
             },
         )
-        kinds |= _emit(side, lay, prefix, {**names, **root_names}, show_values, show_grad, max_nodes)
+        kinds |= _emit(side, lay, prefix, side_names, show_values, show_grad, max_nodes)
         g.subgraph(side)
-    _legend(g, kinds, rankdir)
+        sources, sinks = _ends(lay, prefix)
+        if rankdir in ("TB", "BT"):
+            for a in above:
+                for b in sources:
+                    g.edge(a, b, style="invis")
+        above = sinks
+    if legend:
+        _legend(g, kinds, after=above)
     return g
 
 
@@ -84,12 +98,14 @@ def draw_comparison(
     backward: bool = False,
     show_values: bool = True,
     show_grad: bool = False,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     collapse: bool | Iterable[str] = False,
     max_nodes: int = 500,
     params: Any = None,
+    model: Any = None,
+    legend: bool = False,
     **ce_options: Any,
-) -> graphviz.Digraph:
+) -> Drawing:
     """The fused and the unfused cross-entropy of the same `logits` side by side.
 
     Two clusters in one Digraph, each labelled with its node and op counts. `logits`
@@ -97,6 +113,8 @@ def draw_comparison(
     an array or a tensor that does not require grad becomes a leaf that does.
     `ce_options` are those of `F.cross_entropy` (reduction, label_smoothing,
     ignore_index, weight). `backward=True` draws the graphs of d loss / d logits instead.
+    Parameters are named as in `draw_graph` (`model=` or `params=` to name them
+    explicitly); `legend=True` adds a legend; `rankdir` "TB" puts the fused side left.
     """
     logits = _leaf(logits, "logits")
     return _draw_pair(
@@ -110,7 +128,8 @@ def draw_comparison(
         rankdir,
         collapse,
         max_nodes,
-        params,
+        _module_or_params(params, model, "draw_comparison"),
+        legend,
     )
 
 
@@ -120,12 +139,14 @@ def draw_fused_pair(
     backward: bool = False,
     show_values: bool = True,
     show_grad: bool = False,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     collapse: bool | Iterable[str] = False,
     max_nodes: int = 500,
     params: Any = None,
+    model: Any = None,
+    legend: bool = False,
     **kwargs: Any,
-) -> graphviz.Digraph:
+) -> Drawing:
     """`fn(*args, fused=True, **kwargs)` and `fn(*args, fused=False, **kwargs)` side by side
     (e.g. `F.conv2d`, `F.layer_norm`, `F.scaled_dot_product_attention`). Float-array and
     Tensor arguments become leaves that require grad; `backward=True` draws the graphs of
@@ -151,5 +172,6 @@ def draw_fused_pair(
         rankdir,
         collapse,
         max_nodes,
-        params,
+        _module_or_params(params, model, "draw_fused_pair"),
+        legend,
     )

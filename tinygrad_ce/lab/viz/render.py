@@ -6,12 +6,13 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
 from ...io import atomic_path, atomic_write
 
-__all__ = ["render", "GraphvizNotFoundError", "FORMATS"]
+__all__ = ["render", "Drawing", "GraphvizNotFoundError", "FORMATS"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
 INSTALL_HINT = (
@@ -22,6 +23,23 @@ INSTALL_HINT = (
 
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's `dot` program is not installed (the DOT source was still written)."""
+
+
+class Drawing(graphviz.Digraph):
+    """The `graphviz.Digraph` the drawing functions return. It shows inline in Jupyter as
+    any Digraph does; without Graphviz's `dot` program, displaying it raises
+    `GraphvizNotFoundError` saying how to install Graphviz (not graphviz's raw
+    `ExecutableNotFound`). `.source` is the DOT text either way."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFoundError(
+                "Graphviz's `dot` program is not on PATH, so the drawing cannot be shown; "
+                f"{INSTALL_HINT}; meanwhile its DOT text is `.source`, and "
+                "render(graph, 'graph.dot') writes it to a file"
+            ) from None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
