@@ -69,7 +69,7 @@ def main(epochs: int = 60, seed: int = 0, draw: bool = False) -> dict[str, float
     if draw:
         from tinygrad_ce.viz import draw_graph, render
 
-        print("wrote", render(draw_graph(output, rankdir="LR"), "neuron.svg"))
+        print("wrote", render(draw_graph(output, rankdir="LR", legend=True), "neuron.svg"))
     accuracy = moons_mlp(epochs, seed)
     print(f"two moons: training accuracy {accuracy:.3f}")
     return {**values, "moons_accuracy": accuracy}

@@ -100,7 +100,7 @@ class _TwoLogits(nn.Module):
 def rung1() -> None:
     neuron = example("neuron")
     values, output = neuron.neuron()
-    graph = draw_graph(output, rankdir="LR")
+    graph = draw_graph(output, rankdir="LR", legend=True)
     graph.graph_attr.update(dpi="80")
     out = render(graph, IMAGES / "neuron-graph.png")
     (IMAGES / "neuron-graph.dot").unlink()

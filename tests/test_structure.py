@@ -16,12 +16,12 @@ import tinygrad_ce
 PACKAGE_DIR = os.path.dirname(os.path.abspath(tinygrad_ce.__file__))
 
 LAYERS = [
-    ("autograd", "io", "_checks", "rng"),  # the engine, and utilities that import nothing of ours
+    ("autograd", "io", "_checks", "rng", "_version"),  # the engine, and utilities that import nothing of ours
     ("arrays", "tensor"),
     ("ops",),
     ("functional",),
     ("nn", "optim", "data", "gradcheck", "serialization"),
-    ("training",),
+    ("training", "traced"),
     ("lab",),
     ("cli", "__main__"),
 ]

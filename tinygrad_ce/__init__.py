@@ -5,6 +5,7 @@
 """
 
 from . import ops  # noqa: F401  (importing ops registers the primitives the Tensor methods call)
+from ._version import __version__
 from .autograd import AxisError, ShapeError, enable_grad, grad, is_grad_enabled, no_grad
 from .functional.activations import where
 from .functional.joining import array_split, cat, chunk, concatenate, einsum, maximum, minimum, split, stack
@@ -30,9 +31,8 @@ from .tensor.creation import (
     zeros,
     zeros_like,
 )
+from .traced import jit
 from .training import evaluate, fit, load_checkpoint, save_checkpoint
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
@@ -50,6 +50,7 @@ __all__ = [
     "save",
     "load",
     "fit",
+    "jit",
     "evaluate",
     "save_checkpoint",
     "load_checkpoint",

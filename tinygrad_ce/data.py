@@ -126,7 +126,7 @@ class DataLoader:
         stop = n - n % size if self.drop_last else n
         arrays = self.dataset.arrays if isinstance(self.dataset, TensorDataset) else None
         for start in range(0, stop, size):
-            index = slice(start, min(start + size, n)) if order is None else order[start : start + size]
+            index: Any = slice(start, min(start + size, n)) if order is None else order[start : start + size]
             if arrays is not None:
                 yield tuple(a[index] for a in arrays)
             else:

@@ -35,7 +35,8 @@ TEMP_MARK = ".tmp-"
 
 _LOCK = threading.RLock()
 _LIVE: set[str] = set()  # absolute paths of the temporaries of writes in progress
-_SIGTERM = {"depth": 0, "previous": None}  # main-thread writes in progress, the handler we replaced
+# main-thread writes in progress, the handler we replaced
+_SIGTERM: dict[str, Any] = {"depth": 0, "previous": None}
 
 
 # ----------------------------------------------------------------------------- temporaries

@@ -18,7 +18,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import IO, Any, Literal, cast
 
 import numpy as np
 
@@ -130,13 +130,13 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) ->
         data = bytearray(nbytes)
         view, done = memoryview(data), 0
         while done < nbytes:
-            got = member.readinto(view[done : done + _CHUNK])
+            got = cast(zipfile.ZipExtFile, member).readinto(view[done : done + _CHUNK])
             if not got:
                 raise ValueError(f"load: {where} is truncated ({done} of {nbytes} bytes)")
             done += got
         if member.read(1):  # reading to the end also makes zipfile check the CRC
             raise ValueError(f"load: {where} is longer than its header declares")
-    order = "F" if fortran else "C"
+    order: Literal["C", "F"] = "F" if fortran else "C"
     if nbytes == 0:
         return np.empty(shape, dtype, order=order)
     return np.frombuffer(data, dtype=dtype).reshape(shape, order=order)

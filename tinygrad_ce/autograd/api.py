@@ -28,6 +28,7 @@ def seed_gradient(t: Any, gradient: Any, create_graph: bool, who: str = "backwar
             f"{who}: this tensor (shape {t.shape}) does not require grad and has no "
             "graph; create its inputs with requires_grad=True (and outside no_grad())"
         )
+    g: np.ndarray | None
     if gradient is None:
         if t.data.size != 1:
             raise RuntimeError(

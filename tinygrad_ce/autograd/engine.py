@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import function as _function
 from .function import Function, Variable
 from .mode import mode
 
@@ -106,6 +107,73 @@ def _accumulate_leaf(t: Any, g: Any, create_graph: bool, given: set[int]) -> Non
         t._grad = constant(t, np.asarray(old.data + g))
 
 
+def _released(fn: Function) -> RuntimeError:
+    return RuntimeError(
+        f"backward: trying to backward through the graph a second time (the "
+        f"'{fn.name}' node's saved values were freed by the first backward); "
+        "pass retain_graph=True to the first backward() or grad() call"
+    )
+
+
+def _fit(fn: Function, pg: Any, data: np.ndarray) -> Any:
+    """`pg` with its broadcasting undone and cast to `data`'s dtype (the slow case)."""
+    if pg.shape != data.shape:
+        pg = _undo_broadcast(fn, pg, data.shape)
+    return pg.astype(data.dtype) if pg.dtype != data.dtype else pg
+
+
+def _walk(order: list[Any], grads: dict[Any, Any], release: bool, given: set[int]) -> None:
+    """The walk on ndarrays into the leaves' `.grad` (no `inputs=`, no `create_graph`):
+    one- and two-input nodes spelled out, shape and dtype checked in one test."""
+    pop, get = grads.pop, grads.get
+    for t in order:
+        g = pop(t, None)
+        if g is None:
+            continue
+        fn = t.grad_fn
+        if fn is None:
+            _accumulate_leaf(t, g, False, given)
+            continue
+        if fn.saved is RELEASED:
+            raise _released(fn)
+        parents = fn.parents
+        if len(parents) == 2:
+            a, b = parents
+            ga, gb = fn.backward(g, t.data, a.data, b.data)
+            if ga is not None and a.requires_grad:
+                data = a.data
+                if ga.shape != data.shape or ga.dtype is not data.dtype:
+                    ga = _fit(fn, ga, data)
+                previous = get(a)
+                grads[a] = ga if previous is None else previous + ga
+            if gb is not None and b.requires_grad:
+                data = b.data
+                if gb.shape != data.shape or gb.dtype is not data.dtype:
+                    gb = _fit(fn, gb, data)
+                previous = get(b)
+                grads[b] = gb if previous is None else previous + gb
+        elif len(parents) == 1:
+            a = parents[0]
+            data = a.data
+            ga = fn.backward(g, t.data, data)[0]
+            if ga is not None and a.requires_grad:
+                if ga.shape != data.shape or ga.dtype is not data.dtype:
+                    ga = _fit(fn, ga, data)
+                previous = get(a)
+                grads[a] = ga if previous is None else previous + ga
+        else:
+            datas = [p.data for p in parents]
+            for parent, data, pg in zip(parents, datas, fn.backward(g, t.data, *datas)):
+                if pg is None or not parent.requires_grad:
+                    continue
+                if pg.shape != data.shape or pg.dtype is not data.dtype:
+                    pg = _fit(fn, pg, data)
+                previous = get(parent)
+                grads[parent] = pg if previous is None else previous + pg
+        if release:
+            fn.saved = RELEASED
+
+
 def run_backward(
     outputs: Sequence[Any],
     seeds: Sequence[Any],
@@ -116,6 +184,8 @@ def run_backward(
     """Backpropagate `seeds` (one checked gradient per output: an ndarray, or a tensor
     under `create_graph`) from `outputs`. With `inputs`, return their gradients and leave
     `.grad` untouched; otherwise accumulate into the leaves' `.grad`."""
+    if _function.TRACER is not None:  # tinygrad_ce.jit records the walk as a program
+        return _function.TRACER.backward(outputs, seeds, retain_graph, create_graph, inputs)
     grads: dict[Any, Any] = {}  # keyed by the tensor object itself (identity hash)
     for t, seed in zip(outputs, seeds):
         grads[t] = seed if t not in grads else grads[t] + seed
@@ -127,6 +197,9 @@ def run_backward(
     previous_mode = mode.enabled
     mode.enabled = create_graph  # record the backward only when asked to
     try:
+        if wanted is None and not create_graph:  # the common case: its own, leaner loop
+            _walk(_toposort(list(grads)), grads, not retain_graph, given)
+            return None
         for t in _toposort(list(grads)):
             g = pop(t, None)
             if g is None:
@@ -139,11 +212,7 @@ def run_backward(
                     _accumulate_leaf(t, g, create_graph, given)
                 continue
             if fn.saved is RELEASED:
-                raise RuntimeError(
-                    f"backward: trying to backward through the graph a second time (the "
-                    f"'{fn.name}' node's saved values were freed by the first backward); "
-                    "pass retain_graph=True to the first backward() or grad() call"
-                )
+                raise _released(fn)
             parents = fn.parents
             if create_graph:
                 input_grads = fn.backward(g, t, *parents)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import functional as F
 from ..lab.compare import (
+    CrossEntropyComparison,
     FusedComparison,
     compare_cross_entropy,
     compare_fused,
@@ -161,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     """Compare (or sweep) as `args` says and print the result; the exit status."""
     _check(args)
     if args.op != "cross_entropy":
-        result = _fused_op(args)
+        result: FusedComparison | CrossEntropyComparison = _fused_op(args)
         print(json.dumps(result.to_dict(), indent=2) if args.json else result)
         return 0
     rng = np.random.default_rng(args.seed)

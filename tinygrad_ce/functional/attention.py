@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.trace import replayed
 from ..ops.attention import ScaledDotProductAttention
 from ..rng import as_generator
 from ..tensor import Tensor
@@ -57,6 +58,7 @@ def attention_bias(
     return mask.astype(dtype, copy=False)
 
 
+@replayed  # tinygrad_ce.jit draws a fresh mask at each replay
 def _dropout_keep(shape: tuple[int, ...], p: float, dtype: Any, rng: Any) -> np.ndarray | None:
     """The constant dropout mask divided by (1 - p) (zeros for p = 1), or None for p = 0."""
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
@@ -125,7 +127,8 @@ def scaled_dot_product_attention(
         )
     except ValueError:
         raise ValueError(
-            f"scaled_dot_product_attention: attn_mask of shape {bias.shape} does not broadcast "
+            "scaled_dot_product_attention: attn_mask of shape "
+            f"{None if bias is None else bias.shape} does not broadcast "
             f"to the scores' shape {q.shape[:-1] + (S,)}"
         ) from None
     keep = _dropout_keep(shape, dropout_p, q.dtype, rng)

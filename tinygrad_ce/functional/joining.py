@@ -5,7 +5,7 @@ operand; not in a condition). `axis=` or PyTorch's `dim=`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,6 +38,7 @@ def cat(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Ten
 
 
 concatenate = cat
+"""numpy's name for `cat`: join along an existing axis; differentiable."""
 
 
 def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
@@ -60,7 +61,7 @@ def split(
             raise ValueError(f"split: split_size must be > 0, got {split_size_or_sections}")
         sizes = [min(split_size_or_sections, n - i) for i in range(0, n, split_size_or_sections)]
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = [int(s) for s in cast(Sequence[int], split_size_or_sections)]
         if sum(sizes) != n or min(sizes, default=0) < 0:
             raise ValueError(f"split: sizes {sizes} do not add up to the axis length {n}")
     bounds = np.cumsum([0] + sizes)

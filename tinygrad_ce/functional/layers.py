@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.trace import replayed
 from ..rng import as_generator
 from ..tensor import Tensor
 from .activations import as_tensor
@@ -24,12 +25,18 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, rng: Any = None) -> T
         return x
     if p == 1:
         return x * 0
-    keep = as_generator(rng, "dropout", "rng").random(x.shape) >= p
-    return x * Tensor((keep / (1 - p)).astype(x.dtype))
+    return x * Tensor(_keep_mask(x.shape, p, x.dtype, rng))
+
+
+@replayed  # tinygrad_ce.jit draws a fresh mask at each replay
+def _keep_mask(shape: tuple[int, ...], p: float, dtype: Any, rng: Any) -> np.ndarray:
+    """The dropout mask scaled by 1 / (1 - p), drawn from `rng` (or the default generator)."""
+    keep = as_generator(rng, "dropout", "rng").random(shape) >= p
+    return (keep / (1 - p)).astype(dtype)
 
 
 def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
-    """(*) integer class indices -> (*, num_classes) int64 one-hot (num_classes=-1: the
+    """`(*)` integer class indices -> `(*, num_classes)` int64 one-hot (num_classes=-1: the
     largest index + 1, as PyTorch); not differentiable."""
     index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if index.dtype.kind not in "iu":

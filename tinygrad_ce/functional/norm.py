@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.trace import replayed
 from ..ops import BatchNorm, LayerNorm
 from ..tensor import Tensor
 from .activations import as_tensor, where
@@ -92,7 +93,7 @@ def batch_norm(
     channels = (x.shape[1],)
     weight = _optional(weight, channels, "batch_norm", "weight")
     bias = _optional(bias, channels, "batch_norm", "bias")
-    stats = [
+    stats: list[Any] = [  # (Tensor | None each; checked below before use)
         _optional(r, channels, "batch_norm", name)
         for r, name in ((running_mean, "running_mean"), (running_var, "running_var"))
     ]
@@ -119,6 +120,7 @@ def batch_norm(
     return out if bias is None else out + bias.reshape(shape)
 
 
+@replayed  # tinygrad_ce.jit updates the statistics again at each replay
 def _update_running_stats(
     x: np.ndarray,
     running_mean: Tensor | None,
@@ -136,7 +138,7 @@ def _update_running_stats(
 
 
 def embedding(idx: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
-    """Rows of `weight` (num_embeddings, dim) picked by integer `idx` (*) -> (*, dim).
+    """Rows of `weight` (num_embeddings, dim) picked by integer `idx`: `(*) -> (*, dim)`.
     Differentiable in weight: repeated indices accumulate their gradients; rows picked
     at `padding_idx` (negative counts from the end) get none. Not differentiable in idx."""
     index = np.asarray(idx.data if isinstance(idx, Tensor) else idx)

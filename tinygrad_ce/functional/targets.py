@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.trace import replayed
 from ..tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -51,6 +52,12 @@ class Targets:
             smooth = z @ self.uniform_coef
             picked = picked + (smooth if self.valid is None else smooth * self.valid)
         return picked
+
+    def weighted_sum_shifted(self, x: np.ndarray, top: np.ndarray) -> np.ndarray:
+        """sum_c w_c q_ic (x_ic - top_i) for each row of the (M, C) array `x` and (M,)
+        `top`, reading only each row's target logit: class indices without smoothing."""
+        picked = x[self.rows, self.index] - top
+        return picked if self.target_coef is None else picked * self.target_coef
 
     def subtract_coefficients(self, grad: np.ndarray, scale: Any) -> None:
         """grad -= w_c q_ic * scale, in place, for the (M, C) array `grad`."""
@@ -99,6 +106,7 @@ def check_reduction(reduction: Any, op: str) -> str:
     return reduction
 
 
+@replayed  # tinygrad_ce.jit: the targets are prepared again at each replay
 def prepare_targets(
     logits_shape: tuple[int, ...],
     dtype: np.dtype,
@@ -110,6 +118,10 @@ def prepare_targets(
     op: str = "cross_entropy",
 ) -> Targets:
     """Check the arguments of a cross-entropy call and compute its coefficients."""
+    if weight is None and ignore_index is None and type(label_smoothing) is float and not label_smoothing:
+        plain = _plain_indices(logits_shape, dtype, target, reduction)  # the common call, cheaply
+        if plain is not None:
+            return plain
     _check_options(op, reduction, label_smoothing, ignore_index, logits_shape, target)
     lead, classes = tuple(logits_shape[:-1]), logits_shape[-1]
     dtype = np.dtype(dtype)
@@ -149,6 +161,48 @@ def prepare_targets(
         f"{op}: target must hold integer class indices of shape {lead} or float "
         f"probabilities of shape {tuple(logits_shape)}, got dtype {y.dtype}"
     )
+
+
+_UNSIGNED: dict[int, np.dtype[Any]] = {
+    1: np.dtype(np.uint8),
+    2: np.dtype(np.uint16),
+    4: np.dtype(np.uint32),
+    8: np.dtype(np.uint64),
+}
+_ROWS: dict[int, np.ndarray] = {}  # arange(M), read-only, for the few batch sizes in use
+
+
+def _row_numbers(rows: int) -> np.ndarray:
+    found = _ROWS.get(rows)
+    if found is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        found = _ROWS[rows] = np.arange(rows)
+        found.flags.writeable = False
+    return found
+
+
+def _plain_indices(logits_shape: tuple[int, ...], dtype: Any, target: Any, reduction: Any) -> Targets | None:
+    """The Targets of plain class indices (no weight, ignore_index or smoothing), found
+    with one reduction over the targets (viewed as unsigned, a negative index is huge);
+    None when the call needs the full checks (and their errors) of `prepare_targets`."""
+    if isinstance(target, Tensor):
+        if target.requires_grad:
+            return None
+        target = target.data
+    if type(target) is not np.ndarray or target.dtype.kind not in "iu" or reduction not in REDUCTIONS:
+        return None
+    if not logits_shape or target.shape != logits_shape[:-1] or not target.size:
+        return None
+    classes, bits = logits_shape[-1], 8 * target.dtype.itemsize
+    if target.dtype.kind == "i" and classes > 2 ** (bits - 1):  # (the unsigned view would not hold)
+        return None
+    index = target.reshape(-1)
+    if not np.maximum.reduce(index.view(_UNSIGNED[target.dtype.itemsize])) < classes:
+        return None  # out of range: the full check names the value
+    rows, dtype = index.size, np.dtype(dtype)
+    lead = tuple(logits_shape[:-1])
+    return Targets(lead, classes, index, None, None, None, None, None, float(rows), dtype, _row_numbers(rows))
 
 
 def _check_options(

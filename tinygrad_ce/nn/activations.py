@@ -44,7 +44,7 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Merges axes `start_dim`..`end_dim` (inclusive) into one: (N, C, H, W) -> (N, C*H*W)
+    """Merges axes `start_dim`..`end_dim` (inclusive) into one: `(N, C, H, W) -> (N, C*H*W)`
     with the defaults (the batch axis is kept). Differentiable (a reshape)."""
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:

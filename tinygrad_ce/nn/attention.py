@@ -4,7 +4,7 @@ PyTorch state dict loads); the math is `F.linear` and `F.scaled_dot_product_atte
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -53,6 +53,8 @@ class MultiheadAttention(Module):
     node runs; with them the weights are composed (as PyTorch's explicit path).
     """
 
+    in_proj_bias: Parameter | None  # (registered in __init__)
+
     def __init__(
         self,
         embed_dim: int,
@@ -84,7 +86,7 @@ class MultiheadAttention(Module):
         self.register_parameter("in_proj_bias", in_bias)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, rng=generator, dtype=dtype)
         if bias:
-            init.zeros_(self.out_proj.bias)
+            init.zeros_(cast(Parameter, self.out_proj.bias))  # (bias=True: it exists)
 
     def _bias(
         self, key_padding_mask: Any, attn_mask: Any, n: int, shape_ls: tuple[int, int], dtype: Any
@@ -178,7 +180,10 @@ class MultiheadAttention(Module):
                 weights = weights[0]
         else:
             mask = None if bias is None else Tensor(bias)
-            out = F.scaled_dot_product_attention(*heads, attn_mask=mask, dropout_p=p_drop, rng=self._rng)
+            q_h, k_h, v_h = heads
+            out = F.scaled_dot_product_attention(
+                q_h, k_h, v_h, attn_mask=mask, dropout_p=p_drop, rng=self._rng
+            )
         out = self.out_proj(out.swapaxes(1, 2).reshape(n, L, E))
         if unbatched:
             out = out[0]

@@ -66,7 +66,7 @@ def _is_plain(seq: Sequential) -> bool:
     return cls.forward is Sequential.forward and cls.__call__ is Module.__call__
 
 
-_END = object()
+_END: Any = object()  # (Any: the end-of-layers marker is compared by identity only)
 
 
 def _run_nested(seq: Sequential, x: Any) -> Any:

@@ -153,7 +153,7 @@ def eye_(tensor: Tensor) -> Tensor:
     tensor = _tensor("eye_", tensor, floating=False)
     if tensor.ndim != 2:
         raise ValueError(f"eye_: tensor must be 2-D, got shape {tensor.shape}")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _fill(tensor, np.eye(tensor.shape[0], tensor.shape[1]))
 
 
 # ----------------------------------------------------------------------------- scaled by the fans

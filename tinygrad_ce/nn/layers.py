@@ -12,6 +12,7 @@ import numpy as np
 from .. import _checks as checks
 from .. import functional as F
 from .._checks import got
+from ..autograd.trace import replayed
 from ..rng import as_generator, default_generator
 from ..tensor import Tensor, get_default_dtype
 from .module import Module
@@ -21,13 +22,15 @@ linear = F.linear  # x @ weight.T + bias as one `linear` node (ops.Linear)
 
 
 class Linear(Module):
-    """y = x @ weight.T + bias, for x of shape (*, in_features) -> (*, out_features).
+    """`y = x @ weight.T + bias`, for x of shape `(*, in_features) -> (*, out_features)`.
 
     `weight` is (out_features, in_features) as in PyTorch, and so is the default
     initialisation: weight and bias ~ U(-1/sqrt(in_features), 1/sqrt(in_features))
     (kaiming_uniform with a=sqrt(5)). `rng`: a seed or Generator (default: see
     `manual_seed`); `dtype`: the default dtype unless given. An ndarray input is cast
     to the weight's dtype. Differentiable in x, weight and bias."""
+
+    bias: Parameter | None  # (registered in __init__)
 
     def __init__(
         self,
@@ -122,11 +125,17 @@ class Dropout(Module):
         x = x if isinstance(x, Tensor) else _input_tensor("Dropout", x)
         if not self.training or self.p == 0.0:
             return x
-        dtype = x.data.dtype if x.data.dtype in (np.float32, np.float64) else np.float64
-        generator = self._rng if self._rng is not None else default_generator()
-        keep = generator.random(x.data.shape, dtype=dtype) >= self.p
-        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
-        return x * Tensor((keep * scale).astype(x.data.dtype, copy=False))
+        return x * Tensor(_dropout_mask(x.data.shape, x.data.dtype, self.p, self._rng))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+@replayed  # tinygrad_ce.jit draws a fresh mask at each replay
+def _dropout_mask(shape: tuple[int, ...], dtype: Any, p: float, rng: Any) -> np.ndarray:
+    """Dropout's constant mask times 1/(1-p), drawn from `rng` or the default generator."""
+    draw = dtype if dtype in (np.float32, np.float64) else np.float64
+    generator = rng if rng is not None else default_generator()
+    keep = generator.random(shape, dtype=draw) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return (keep * scale).astype(dtype, copy=False)

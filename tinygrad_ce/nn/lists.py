@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from .. import _checks as checks
 from .._checks import got
@@ -96,7 +96,7 @@ class _Indexed(Module):
     def __getitem__(self, index: int | slice) -> Any:
         members = self._members()
         if isinstance(index, slice):
-            return type(self)(members[index])
+            return cast(Any, type(self))(members[index])  # (ModuleList / ParameterList take the members)
         return members[_position(f"{type(self).__name__}.__getitem__", index, len(members))]
 
     def __delitem__(self, index: int | slice) -> None:

@@ -49,6 +49,8 @@ class _Loss(Module):
 class _WeightedLoss(_Loss):
     """A loss with an optional class `weight`, registered as a buffer (PyTorch's)."""
 
+    weight: Tensor | None  # (a buffer)
+
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.register_buffer("weight", _buffer(type(self).__name__, "weight", weight))
@@ -175,6 +177,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross-entropy of sigmoid(input) against `target` (same shapes), stable for
     any logit. `weight` broadcasts over the input; `pos_weight` (e.g. shape (C,) for
     (N, C) input) weighs the positive term, as PyTorch's. Differentiable in `input`."""
+
+    pos_weight: Tensor | None  # (a buffer)
 
     def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(weight, reduction)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import functional as F
+from ..autograd.trace import replayed
 from ..rng import as_generator
 from ..tensor import Tensor, get_default_dtype
 from .layers import _input_tensor
@@ -25,6 +26,9 @@ class LayerNorm(Module):
     """Normalize over the last axes, x (*, *normalized_shape) -> same shape (see
     F.layer_norm). `weight` (ones) and `bias` (zeros) of shape normalized_shape when
     `elementwise_affine` (bias only if `bias`). `fused=False` runs the composed twin."""
+
+    weight: Parameter | None  # (registered in __init__)
+    bias: Parameter | None
 
     def __init__(
         self,
@@ -69,6 +73,12 @@ class _BatchNorm(Module):
     when not tracked). momentum=None: a cumulative average (1 / num_batches_tracked)."""
 
     expected_ndim: tuple[int, ...] = ()
+    weight: Parameter | None  # (registered in __init__; None without affine)
+    bias: Parameter | None
+    # (buffers; None without track_running_stats, and then only compared with None)
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
 
     def __init__(
         self,
@@ -119,7 +129,7 @@ class _BatchNorm(Module):
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            _count_batch(self.num_batches_tracked)
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or self.running_mean is None
@@ -145,6 +155,11 @@ class _BatchNorm(Module):
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
             f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
+
+
+@replayed  # tinygrad_ce.jit counts again at each replay
+def _count_batch(tracked: Tensor) -> None:
+    tracked.data[...] += 1
 
 
 class BatchNorm1d(_BatchNorm):

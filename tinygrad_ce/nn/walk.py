@@ -6,7 +6,7 @@ works, and all are cycle-safe (a module inside itself is not entered again)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .module import Module
@@ -52,7 +52,7 @@ def walk_postorder(root: Module) -> list[Module]:
     return order
 
 
-_END = object()
+_END: Any = object()  # (Any: the end-of-children marker is compared by identity only)
 
 
 def _leaf_lines(module: Module, head: str, pad: str) -> list[str]:

@@ -4,6 +4,7 @@ it agree with its composed twin (the readable definition, selected by `fused=Fal
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -50,17 +51,8 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x, targets, reduction):
         self.targets, self.reduction = targets, reduction
-        if x.ndim != 2:
-            x = x.reshape(-1, x.shape[-1])
-        if targets.valid is not None:  # ignored rows count as zeros: their inf/nan can't leak
-            x = np.where(targets.valid[:, None] > 0, x, 0)
-        z = x - np.maximum.reduce(x, axis=-1, keepdims=True)  # z = x - max(x) <= 0
-        weighted_z = targets.weighted_sum(z)  # sum_c w_c q_ic z_ic, per row
-        p = np.exp(z, out=z)  # in place: z is not needed any more
-        total = np.add.reduce(p, axis=-1, keepdims=True)
-        p /= total
-        self.saved = p  # softmax(x), for the backward
-        lse = np.log(total[:, 0])
+        buf, total, weighted_z, lse = _exponentials(x, targets)
+        self.saved = (buf, total)  # exp(x - shift) and its row sums: p = buf / total
         losses = (lse if targets.row_total is None else targets.row_total * lse) - weighted_z
         if reduction == "none":
             return losses.reshape(targets.lead_shape)
@@ -83,7 +75,81 @@ class SoftmaxCrossEntropy(Function):
             rows = x.reshape(m, t.classes)
             p = (rows if t.valid is None else where(t.valid[:, None] > 0, rows, 0)).softmax(-1)
             p_scaled = p if row_total is None else p * row_total
-            return (((p_scaled - t.dense()) * scale).reshape(x.shape),)
-        grad = self.saved * (scale if row_total is None else row_total * scale)
+            plain = t.soft is None and t.uniform_coef is None and t.target_coef is None
+            y = Tensor(t.dense(), name="one-hot targets" if plain else "target weights")
+            return (((p_scaled - y) * scale).reshape(x.shape),)
+        buf, total = self.saved
+        if buf is None:  # a second backward (retain_graph): the first one gave its buffer away
+            buf, total = _exponentials(x, t, loss=False)[:2]
+        factor = scale / total if row_total is None else (row_total * scale) / total
+        grad = buf if buf.ndim == 2 else buf.reshape(m, t.classes)  # (a view of buf)
+        np.multiply(grad, factor.astype(grad.dtype, copy=False), out=grad)  # p * scale, in place
         t.subtract_coefficients(grad, scale)  # grad -= w q * scale, sparse for class indices
-        return (grad.reshape(x.shape),)
+        self.saved = (None, total)  # buf is the gradient now, owned by the caller
+        return (buf,)  # x's shape, a fresh array (not a view): the engine keeps it, uncopied
+
+
+_FAST_SIZE = 1 << 15  # below this many logits a pass costs less than the checks that skip one
+_LIMITS: dict[np.dtype, float] = {}
+
+
+def _exp_limit(dtype: np.dtype) -> float:
+    """How far from 0 the logits may lie for exp() without a shift (or their row maxima
+    spread with one shared shift): 0.45 ln(max float), 39.9 for float32. Elements that
+    underflow then are below e^-48 of their row's largest, far under float32's epsilon.
+    (-1: never, for float16.)"""
+    limit = _LIMITS.get(dtype)
+    if limit is None:
+        limit = _LIMITS[dtype] = 0.45 * math.log(float(np.finfo(dtype).max)) if dtype.itemsize >= 4 else -1.0
+    return limit
+
+
+def _exponentials(x: np.ndarray, targets: Any, loss: bool = True) -> tuple:
+    """(buf, total, weighted_z, lse) for (*, C) logits `x`: `buf`, a fresh array of x's
+    shape, holds exp(x - shift) (rows as (M, C)) and `total` (M, 1) its row sums, so that
+    softmax(x) = buf / total; with `loss`, weighted_z = sum_c w_c q_ic z_ic and
+    lse = log sum_c exp z_ic per row, for z = x - max(x) (the row max).
+
+    The shift is the row max (one broadcast subtraction pass) only when needed: for class
+    indices without smoothing, exp(x) is taken directly when every row max is within
+    +-_exp_limit, or with the global max as a scalar shift when the row maxima spread
+    less than that; the loss then uses only each row's target logit minus its max.
+    Ignored rows count as zeros, so their inf/nan cannot leak. Passes over (M, C): max,
+    [subtract], exp, sum; nothing is normalized here (the backward scales once)."""
+    buf = np.empty(x.shape, dtype=x.dtype)
+    e = buf if buf.ndim == 2 else buf.reshape(-1, x.shape[-1])
+    src = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+    if targets.valid is not None:
+        np.copyto(e, src)
+        e[targets.valid == 0] = 0
+        src = e
+    top = np.maximum.reduce(src, axis=-1, keepdims=True)  # (M, 1) row maxima
+    shift: Any = top
+    if targets.soft is None and targets.uniform_coef is None and e.size >= _FAST_SIZE:
+        lo, hi, limit = (
+            np.minimum.reduce(top, axis=None),
+            np.maximum.reduce(top, axis=None),
+            _exp_limit(e.dtype),
+        )
+        if -limit <= lo and hi <= limit:  # (False for nan and inf)
+            shift = None
+        elif hi - lo <= limit:
+            shift = hi
+    weighted_z = None
+    if loss and shift is not top:  # (before the exp: src may be buf itself)
+        weighted_z = targets.weighted_sum_shifted(src, top[:, 0])
+    if shift is None:
+        np.exp(src, out=e)
+    else:
+        np.subtract(src, shift, out=e)
+        if loss and shift is top:
+            weighted_z = targets.weighted_sum(e)  # sum_c w_c q_ic z_ic, per row
+        np.exp(e, out=e)
+    total = np.add.reduce(e, axis=-1, keepdims=True)
+    if not loss:
+        return buf, total, None, None
+    if shift is top:
+        lse = np.log(total[:, 0])
+    else:  # total = exp(max - shift) sum exp z: rescaled before the log, which stays exact
+        lse = np.log(total[:, 0] * np.exp((0 if shift is None else shift) - top[:, 0]))
+    return buf, total, weighted_z, lse

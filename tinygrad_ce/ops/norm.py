@@ -44,6 +44,13 @@ class _Normalize:
 
     __slots__ = ()
     fused = True
+    # (the fields of the ops' _SLOTS, and Function's `saved`, declared for type checkers)
+    axes: tuple[int, ...]
+    eps: float
+    batch_stats: Any  # a bool (Any: mypy lets a mixin with empty __slots__ assign only Any-typed fields)
+    param_shape: tuple[int, ...]
+    param_axes: tuple[int, ...]
+    saved: Any
 
     def _forward(
         self,

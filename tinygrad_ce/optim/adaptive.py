@@ -11,7 +11,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .base import Optimizer
-from .optimizers import Params, _lerp
+from .optimizers import Params, _lerp, _scratch
 
 
 class RMSprop(Optimizer):
@@ -44,25 +44,32 @@ class RMSprop(Optimizer):
         if not state:
             state.update(step=0, square_avg=np.zeros_like(p.data))
         state["step"] += 1
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        data = p.data
+        first, second = _scratch(self, data), _scratch(self, data, 1)  # (no temporaries)
+        if group["weight_decay"]:  # g = grad + weight_decay * p
+            g = np.add(np.multiply(data, group["weight_decay"], out=second), g, out=second)
         square_avg = state["square_avg"]
         square_avg *= alpha
-        square_avg += (1 - alpha) * g * g  # torch's addcmul: (value * g) * g
-        if group["centered"]:
-            grad_avg = state.setdefault("grad_avg", np.zeros_like(p.data))
-            _lerp(grad_avg, g, 1 - alpha)
-            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+        squares = np.multiply(g, 1 - alpha, out=first)  # torch's addcmul: (value * g) * g
+        squares *= g
+        square_avg += squares
+        if group["centered"]:  # avg = sqrt(square_avg - grad_avg^2)
+            grad_avg = state.setdefault("grad_avg", np.zeros_like(data))
+            _lerp(grad_avg, g, 1 - alpha, first)
+            avg = np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=first), out=first)
+            np.sqrt(avg, out=avg)
         else:
-            avg = np.sqrt(square_avg)
+            avg = np.sqrt(square_avg, out=first)
         avg += group["eps"]
         if momentum > 0:
-            buf = state.setdefault("momentum_buffer", np.zeros_like(p.data))
+            buf = state.setdefault("momentum_buffer", np.zeros_like(data))
             buf *= momentum
-            buf += g / avg
-            p.data -= group["lr"] * buf
+            buf += np.divide(g, avg, out=avg)  # buf += g / avg
+            data -= np.multiply(buf, group["lr"], out=first)  # p -= lr * buf
         else:
-            p.data += (-group["lr"] * g) / avg  # torch's addcdiv: (value * g) / avg
+            update = np.multiply(g, -group["lr"], out=second)  # torch's addcdiv: (value * g) / avg
+            update /= avg
+            data += update
 
 
 class Adagrad(Optimizer):
@@ -96,10 +103,14 @@ class Adagrad(Optimizer):
         if not state:
             state.update(step=0, sum=np.full_like(p.data, group["initial_accumulator_value"]))
         state["step"] += 1
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        data = p.data
+        first, second = _scratch(self, data), _scratch(self, data, 1)  # (no temporaries)
+        if group["weight_decay"]:  # g = grad + weight_decay * p
+            g = np.add(np.multiply(data, group["weight_decay"], out=second), g, out=second)
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"] += g * g
-        std = np.sqrt(state["sum"])
+        state["sum"] += np.multiply(g, g, out=first)
+        std = np.sqrt(state["sum"], out=first)
         std += group["eps"]
-        p.data += (-clr * g) / std  # torch's addcdiv: (value * g) / std
+        update = np.multiply(g, -clr, out=second)  # torch's addcdiv: (value * g) / std
+        update /= std
+        data += update

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _checks as checks
 from .._checks import got
+from ..autograd.trace import replayed
 from ..tensor import Tensor
 from .hyperparameters import check_group, check_hyperparameter, split_groups
 from .saved import saved_buffer, saved_int, saved_value
@@ -59,6 +60,7 @@ class Optimizer:
     the parameter's shape; `optional_state_keys` may be absent) and implement `_update`."""
 
     hyperparameters: tuple[str, ...] = ("lr",)
+    lr: float  # (a GroupSetting on each subclass, as every hyperparameter: the first group's value)
     state_keys: tuple[str, ...] = ()
     optional_state_keys: tuple[str, ...] = ()
     non_negative_state: tuple[str, ...] = ()  # buffers that hold sums or means of squares
@@ -108,6 +110,7 @@ class Optimizer:
     def _check_combination(self, owner: str, values: Mapping[str, Any]) -> None:
         """Rules that involve several hyperparameters (SGD's nesterov); none here."""
 
+    @replayed  # (tinygrad_ce.jit records the call and replays it)
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set every parameter's `.grad` to None (PyTorch's default), or with
         `set_to_none=False` fill it with zeros in place (a gradient that is part of a
@@ -121,10 +124,13 @@ class Optimizer:
             else:
                 p.grad = Tensor(np.zeros_like(p.data))
 
+    @replayed
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, in place, with its group's
-        hyperparameters. `closure`, when given, is called first (it recomputes the
-        loss, as in PyTorch) and its result is returned."""
+        hyperparameters, by the rule in the optimizer's class docstring. `closure`, when
+        given, is called first (it recomputes the loss, as in PyTorch) and its result
+        is returned. Parameters whose `.grad` is None are skipped; the update is numpy
+        work on `p.data` (nothing is recorded in the graph, float32 stays float32)."""
         if closure is not None and not callable(closure):
             raise TypeError(
                 f"{type(self).__name__}.step: closure must be callable or None, got {got(closure)}"

@@ -22,19 +22,44 @@ from .hyperparameters import _HYPERPARAMETER_CHECKS  # noqa: F401 - the table, w
 Params = Iterable[Tensor] | Iterable[Mapping[str, Any]]
 
 
-def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+_SCRATCH_MIN = 4096  # elements: below this a temporary costs less than finding a buffer
+
+
+def _scratch(owner: Any, like: np.ndarray, slot: int = 0) -> np.ndarray | None:
+    """A buffer of `like`'s shape and dtype, kept on the optimizer `owner` and reused at
+    every step (one per shape, dtype and `slot`), so that an update writes its
+    intermediate values with `out=` and makes no temporaries: a fresh array each step
+    costs an allocation and, at large sizes, page faults. None (numpy allocates, as
+    `out=None` means) for small arrays."""
+    if like.size < _SCRATCH_MIN:
+        return None
+    pool = owner.__dict__.get("_scratch")
+    if pool is None:
+        pool = owner.__dict__["_scratch"] = {}
+    key = (like.shape, like.dtype, slot)
+    buf = pool.get(key)
+    if buf is None:
+        buf = pool[key] = np.empty(like.shape, like.dtype)
+    return buf
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray | None = None) -> None:
     """start += weight * (end - start) in place, computed as PyTorch's `lerp_` does
-    (from the nearer end, so that weight 1 gives `end` exactly)."""
+    (from the nearer end, so that weight 1 gives `end` exactly); `scratch` (start's
+    shape and dtype), when given, holds the intermediate values."""
+    diff = np.subtract(end, start, out=scratch)
     if weight < 0.5:
-        start += weight * (end - start)
+        diff *= weight
+        start += diff
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        diff *= 1 - weight
+        np.subtract(end, diff, out=start)
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, PyTorch's rule: g = grad + weight_decay * p;
-    with momentum, buf = g on the first step, then buf = momentum*buf + (1-dampening)*g,
-    and g = g + momentum*buf (nesterov) or buf; finally p -= lr * g.
+    """Stochastic gradient descent, PyTorch's rule: `g = grad + weight_decay * p`;
+    with momentum, `buf = g` on the first step, then `buf = momentum*buf + (1-dampening)*g`,
+    and `g = g + momentum*buf` (nesterov) or `buf`; finally `p -= lr * g`.
     (The positional order after lr is momentum, weight_decay: keywords are safer.)"""
 
     hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
@@ -60,18 +85,26 @@ class SGD(Optimizer):
             )
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
-        momentum, dampening = group["momentum"], group["dampening"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        momentum, dampening, data = group["momentum"], group["dampening"], p.data
+        step = _scratch(self, data)  # (every intermediate goes to reused buffers: no temporaries)
+        if group["weight_decay"]:  # g = grad + weight_decay * p
+            decayed = _scratch(self, data, 1)
+            g = np.add(np.multiply(data, group["weight_decay"], out=decayed), g, out=decayed)
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = g.copy()
             else:
                 buf *= momentum
-                buf += g if dampening == 0 else (1 - dampening) * g
-            g = g + momentum * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * g
+                if dampening == 0:
+                    buf += g
+                else:
+                    buf += np.multiply(g, 1 - dampening, out=step)
+            if group["nesterov"]:  # g = g + momentum * buf
+                g = np.add(g, np.multiply(buf, momentum, out=step), out=step)
+            else:
+                g = buf
+        data -= np.multiply(g, group["lr"], out=step)  # p -= lr * g
 
 
 class Adam(Optimizer):
@@ -103,25 +136,32 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
         t = state["step"]
+        data = p.data
+        first, second = _scratch(self, data), _scratch(self, data, 1)  # (no temporaries)
         if weight_decay and self.decoupled_weight_decay:
-            p.data *= 1 - lr * weight_decay
-        elif weight_decay:
-            g = g + weight_decay * p.data
+            data *= 1 - lr * weight_decay
+        elif weight_decay:  # g = grad + weight_decay * p
+            g = np.add(np.multiply(data, weight_decay, out=second), g, out=second)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        _lerp(m, g, 1 - beta1)
+        _lerp(m, g, 1 - beta1, first)
         v *= beta2
-        v += (1 - beta2) * g * g  # torch's addcmul: (value * g) * g
+        squares = np.multiply(g, 1 - beta2, out=first)  # torch's addcmul: (value * g) * g
+        squares *= g
+        v += squares
         if group["amsgrad"]:
-            v = state.setdefault("max_exp_avg_sq", np.zeros_like(p.data))
+            v = state.setdefault("max_exp_avg_sq", np.zeros_like(data))
             np.maximum(v, state["exp_avg_sq"], out=v)
         step_size = lr / (1 - beta1**t)
-        denom = np.sqrt(v) / (1 - beta2**t) ** 0.5
+        denom = np.sqrt(v, out=first)
+        denom /= (1 - beta2**t) ** 0.5
         denom += group["eps"]
-        p.data += (-step_size * m) / denom  # torch's addcdiv: (value * m) / denom
+        update = np.multiply(m, -step_size, out=second)  # torch's addcdiv: (value * m) / denom
+        update /= denom
+        data += update
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (PyTorch's AdamW): p *= 1 - lr*weight_decay
+    """Adam with decoupled weight decay (PyTorch's AdamW): `p *= 1 - lr*weight_decay`
     before the Adam update, which then sees the plain gradient."""
 
     decoupled_weight_decay = True

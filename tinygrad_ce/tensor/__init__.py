@@ -12,6 +12,8 @@ from typing import Any, Union
 import numpy as np
 
 from ..autograd import PRIMITIVES, ShapeError, Variable, backward
+from ..autograd import function as _function
+from ..autograd.trace import check_read
 from .arrays import (  # noqa: F401  (get/set_default_dtype: re-exported, their old home)
     NUMERIC_KINDS,
     as_dtype,
@@ -23,6 +25,7 @@ from .arrays import (  # noqa: F401  (get/set_default_dtype: re-exported, their 
 from .elementwise import ElementwiseMethods
 from .reduce import ReduceMethods
 from .shape import ShapeMethods
+from .spellings import _NUMPY_SPELLINGS, _Size
 
 Operand = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 
@@ -57,6 +60,8 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         _fill(self, array, bool(requires_grad), name)
+        if _function.TRACER is not None:  # tinygrad_ce.jit: where the values come from
+            _function.TRACER.on_tensor(self, data)
 
     @staticmethod
     def _blank() -> Tensor:
@@ -93,10 +98,12 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
     # ------------------------------------------------------------------ attributes
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints (numpy's; PyTorch's `t.size(d)` is `t.shape[d]`)."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes, `len(t.shape)` (0 for a scalar tensor)."""
         return self.data.ndim
 
     @property
@@ -106,6 +113,9 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
 
     @property
     def dtype(self) -> np.dtype:
+        """The numpy dtype of `.data`. Python floats become float32 (the default dtype,
+        see `set_default_dtype`); results follow numpy's promotion rules, and a Python
+        number operand never changes it (`float32 * 0.1` stays float32)."""
         return self.data.dtype
 
     @property
@@ -114,18 +124,21 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         return self.grad_fn is None
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        check_read(self, "np.asarray()")
         if dtype is not None and dtype != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied)."""
+        check_read(self, ".numpy()")
         return self.data
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item: only one-element tensors convert, this one has shape {self.shape}")
+        check_read(self, ".item()")
         return self.data.item()
 
     def __float__(self) -> float:
@@ -140,10 +153,12 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
                 f"bool() of a tensor of shape {self.shape} is ambiguous; use .any() or .all() "
                 "on t.numpy(), or compare one element"
             )
+        check_read(self, "bool()")
         return bool(self.data.item())
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of numbers."""
+        check_read(self, ".tolist()")
         return self.data.tolist()
 
     def numel(self) -> int:
@@ -170,6 +185,7 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         return self
 
     def zero_grad(self) -> None:
+        """Drop the accumulated gradient: `.grad` becomes None."""
         self.grad = None
 
     def __repr__(self) -> str:
@@ -188,14 +204,35 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`.
 
         `gradient` (Tensor or ndarray of self's shape) may be omitted only for a
-        one-element tensor. The graph's saved buffers are freed afterwards unless
-        `retain_graph`; with `create_graph` the backward pass is itself recorded.
+        one-element tensor. Gradients accumulate (add up over calls, as in PyTorch);
+        each leaf's `.grad` has the leaf's shape and dtype. The graph's saved buffers
+        are freed afterwards unless `retain_graph` (a second backward through a freed
+        graph is a `RuntimeError`); with `create_graph` the backward pass is itself
+        recorded, so the gradients can be differentiated again.
+
+        Example:
+            ```python
+            x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+            (x * x).sum().backward()
+            x.grad  # Tensor([2., 4., 6.], dtype=float32)
+            ```
         """
         backward(self, gradient, retain_graph, create_graph)
 
     # ------------------------------------------------------------------ operand handling
     def _operand(self, other: Any) -> Tensor:
         """`other` as a Tensor; a Python number takes this tensor's dtype (NEP 50)."""
+        if (type(other) is float or type(other) is int) and self.data.dtype.kind == "f":
+            t = _new(Tensor)  # (the hot path: a constant leaf around a 0-d array, inline)
+            t.data, t._grad, t.name, t.grad_fn, t.requires_grad, t._seq = (
+                np.asarray(other, self.data.dtype),
+                None,
+                None,
+                None,
+                False,
+                -1,
+            )
+            return t
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (int, float)) and not isinstance(other, bool):
@@ -252,7 +289,9 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         return self
 
     def matmul(self, other: Operand) -> Tensor:
-        """Matrix product with numpy's rules: 2-D, batched N-D (batch dims broadcast), 1-D vectors."""
+        """Matrix product with numpy's rules (`a @ b`): `(n, k) @ (k, m) -> (n, m)`, batched
+        N-D (the batch dims broadcast), a 1-D operand is a vector (its axis is dropped from
+        the result). Differentiable in both operands: `g @ b.T` and `a.T @ g`."""
         return self @ other
 
     # ------------------------------------------------------------------ comparisons
@@ -315,40 +354,13 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         """A constant (not differentiable) tensor around `data`."""
         t = self._blank()
         t.data = np.asarray(data)
+        if _function.TRACER is not None:
+            _function.TRACER.on_tensor(t, data, constant=True)
         return t
 
 
 _new = object.__new__
-
-_NUMPY_SPELLINGS = {
-    "concatenate": "tinygrad_ce.cat(...) or tinygrad_ce.concatenate(...)",
-    "stack": "tinygrad_ce.stack(...)",
-    "where": "tinygrad_ce.where(cond, a, b)",
-    "dot": "a @ b",
-    "matmul": "a @ b",
-    "clip": "t.clip(lo, hi)",
-    "maximum": "tinygrad_ce.maximum(a, b)",
-    "minimum": "tinygrad_ce.minimum(a, b)",
-    "einsum": "tinygrad_ce.einsum",
-    "split": "tinygrad_ce.split(...)",
-    "mean": "t.mean()",
-    "sum": "t.sum()",
-    "max": "t.max()",
-    "min": "t.min()",
-    "transpose": "t.transpose(...)",
-    "reshape": "t.reshape(...)",
-    "squeeze": "t.squeeze()",
-}
-
-
-class _Size(int):
-    """`.size`: numpy's element count; calling it the PyTorch way says what to use."""
-
-    def __call__(self, dim: Any = None) -> Any:
-        raise TypeError(
-            "t.size is numpy's element count here (an int); for PyTorch's t.size() use t.shape, "
-            "for t.size(d) use t.shape[d], and t.numel() for the count"
-        )
+Tensor._output_type = Tensor  # what `Function.apply` makes (Parameter's op outputs too)
 
 
 def _fill(t: Tensor, data: Any, requires_grad: bool, name: str | None) -> None:

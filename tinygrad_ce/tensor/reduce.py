@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import PRIMITIVES
+from ._methods import TensorMethods
 from .arrays import check_flag, either, normalize_axis
 
 
@@ -26,13 +27,24 @@ def _one(op: str, axis: Any, ndim: int) -> int:
     return normalize_axis(axis, ndim, op)[0]  # type: ignore[index]
 
 
-class ReduceMethods:
+class ReduceMethods(TensorMethods):
     """Mixed into Tensor."""
 
     __slots__ = ()
 
     def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
-        """Sum over `axis` (None: all); differentiable."""
+        """Sum over `axis` (`dim`): None sums everything, an int or tuple those axes.
+        The result drops the summed axes unless `keepdims` (`keepdim`); dtype as numpy's
+        (float stays float). Differentiable: the gradient broadcasts `g` back to x's shape.
+
+        Example:
+            ```python
+            x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+            x.sum()  # Tensor(10., dtype=float32)
+            x.sum(axis=0)  # Tensor([4., 6.], dtype=float32)
+            x.sum(1, keepdims=True).shape  # (2, 1)
+            ```
+        """
         axis, keepdims = _args("sum", axis, dim, keepdims, keepdim)
         return PRIMITIVES["Sum"](self, axis=normalize_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
@@ -50,7 +62,9 @@ class ReduceMethods:
         return -((-self).max(axis=axis, keepdims=keepdims))
 
     def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
-        """sum / count."""
+        """Mean over `axis` (`dim`; None: all elements), `sum / count`; the summed axes
+        are dropped unless `keepdims` (`keepdim`). Float dtypes are kept (integers give the
+        default float dtype). Differentiable: each element gets `g / count`."""
         axis, keepdims = _args("mean", axis, dim, keepdims, keepdim)
         total = self.sum(axis=axis, keepdims=keepdims)
         return total / (self.size // max(total.size, 1))

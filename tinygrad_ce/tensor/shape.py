@@ -5,11 +5,12 @@ joining pieces of one tensor. Primitives are called by name through PRIMITIVES; 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..autograd import PRIMITIVES, ShapeError
+from ._methods import TensorMethods
 from .arrays import check_shape, normalize_axis
 
 
@@ -17,7 +18,7 @@ def _one_axis(axis: Any, ndim: int, op: str) -> int:
     if axis is None or isinstance(axis, (tuple, list)):
         raise TypeError(f"{op}: axis (dim) must be one int, got {axis!r}")
     (a,) = normalize_axis(axis, ndim, op) or (None,)
-    return a
+    return cast(int, a)  # (an int axis normalizes to one int)
 
 
 def _sizes(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -25,13 +26,14 @@ def _sizes(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
 
 
-class ShapeMethods:
+class ShapeMethods(TensorMethods):
     """Mixed into Tensor."""
 
     __slots__ = ()
 
     def reshape(self, *shape: Any) -> Any:
-        """Reshape; takes `reshape(2, 3)` or `reshape((2, 3))`, one dim may be -1."""
+        """The same elements in a new shape (C order); takes `reshape(2, 3)` or
+        `reshape((2, 3))`, one dim may be -1. Differentiable (the gradient is reshaped back)."""
         return PRIMITIVES["Reshape"](self, shape=check_shape(_sizes(shape), "reshape", allow_minus_one=True))
 
     def view(self, *shape: Any) -> Any:
@@ -158,7 +160,7 @@ class ShapeMethods:
 
     def flip(self, dims: Any = None) -> Any:
         """Reverse the order along `dims` (None: every axis)."""
-        axes = normalize_axis(dims, self.ndim, "flip")
+        axes: Sequence[int] | None = normalize_axis(dims, self.ndim, "flip")
         axes = range(self.ndim) if axes is None else axes
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
 

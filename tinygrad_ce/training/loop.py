@@ -19,15 +19,17 @@ import math
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..nn import Module
 from ..optim import LRScheduler, Optimizer, ReduceLROnPlateau
 from ..tensor import Tensor
+from ..traced import jit as _jit
 from .evaluate import (
     LossFn,
     _batches,
@@ -65,6 +67,7 @@ class _Loop:
     on_step: Callable[[StepInfo], Any] | None
     dtype: np.dtype | None
     steps: int = 0
+    jitted: Any = None  # with fit(jit=True): the traced step (X, y) -> (logits, loss)
 
     def logits(self, X: Any) -> Tensor:
         if self.forward is not None:
@@ -87,6 +90,7 @@ def fit(
     on_step: Callable[[StepInfo], Any] | None = None,
     forward: Callable[[Module, Any], Tensor] | None = None,
     check_finite: bool = True,
+    jit: bool = False,
 ) -> History:
     """Train `model` for `epochs` passes over `train_loader` and return the History.
 
@@ -98,8 +102,9 @@ def fit(
     over the epoch's batches (weighted by batch size) as the model trains; validation
     runs after each epoch with `evaluate`. `scheduler.step()` runs once per epoch.
     `callback(epoch, history)` runs after each epoch; returning True stops training.
-    Progress: a tqdm bar when tqdm is installed and stdout is a terminal, else a line
-    every `log_every` epochs (default: about 20 lines in all); `progress=False` prints
+    Progress: a `tqdm.auto` bar when tqdm is installed and stdout is a terminal or a
+    Jupyter notebook (a widget there), else (a pipe, a file) a line every `log_every`
+    epochs (default: about 20 lines in all); `progress=False` prints
     nothing. Arguments of the wrong kind are a TypeError or ValueError naming the
     argument, raised before any training.
 
@@ -108,7 +113,8 @@ def fit(
     model and optimizer hold the half-done epoch's updates; to keep the state of the
     last completed epoch, copy it in `callback` (as `tinygrad-ce train` does). A loss
     that is not finite raises FloatingPointError (try a smaller learning rate), unless
-    `check_finite` is False."""
+    `check_finite` is False. `jit=True` runs each step through `tinygrad_ce.jit` (traced
+    once per batch shape, then replayed: same numbers, less Python; no `on_step` then)."""
     _check_fit_arguments(
         dict(
             model=model,
@@ -126,6 +132,12 @@ def fit(
         )
     )
     loop = _Loop(model, loss_fn, optimizer, forward, on_step, _param_dtype(model))
+    if not isinstance(jit, (bool, np.bool_)):
+        raise TypeError(f"fit: jit must be True or False, got {_describe(jit)}")
+    if jit and on_step is not None:
+        raise ValueError("fit: on_step runs Python between backward and step, which jit=True cannot replay")
+    if jit:
+        loop.jitted = _jit(lambda X, y: _step(loop, X, y))
     history = History()
     bar = _progress_bar(epochs) if progress else None
     show = _progress_printer(epochs, log_every, bar) if progress else None
@@ -254,7 +266,7 @@ def _run_epoch(
     if val_loader is not None:
         result = evaluate(loop.model, val_loader, loop.loss_fn)
         history.val_accuracy.append(result.accuracy)
-        history.val_loss.append(result.loss)
+        history.val_loss.append(cast(float, result.loss))  # (a loss_fn was given)
     if isinstance(scheduler, ReduceLROnPlateau):  # it steps on a metric: the val loss, else the train loss
         scheduler.step(history.val_loss[-1] if val_loader is not None else loss)
     elif scheduler is not None:
@@ -275,14 +287,11 @@ def _train_epoch(loop: _Loop, loader: Iterable[Any], epoch: int) -> tuple[float,
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise TypeError(f"fit: train_loader must yield (X, y) batches, got {_describe(batch)}")
         X, y = batch[0], batch[1]
-        logits = loop.logits(X)
-        loss = loop.loss_fn(logits, y)
-        loop.optimizer.zero_grad()
-        loss.backward()
         loop.steps += 1
-        if loop.on_step is not None:
-            loop.on_step(StepInfo(epoch, loop.steps, X, y, logits, loss))
-        loop.optimizer.step()
+        if loop.jitted is not None:
+            logits, loss = loop.jitted(X, y)
+        else:
+            logits, loss = _step(loop, X, y, epoch)
         n = _samples(y)
         total_loss += loss.item() * n
         correct += accuracy(logits, y) * n
@@ -290,6 +299,18 @@ def _train_epoch(loop: _Loop, loader: Iterable[Any], epoch: int) -> tuple[float,
     if count == 0:
         raise ValueError("fit: the training loader yielded no batches")
     return total_loss / count, correct / count
+
+
+def _step(loop: _Loop, X: Any, y: Any, epoch: int = 0) -> tuple[Tensor, Tensor]:
+    """One training step on a batch: logits, loss, zero_grad, backward, on_step, step."""
+    logits = loop.logits(X)
+    loss = loop.loss_fn(logits, y)
+    loop.optimizer.zero_grad()
+    loss.backward()
+    if loop.on_step is not None:
+        loop.on_step(StepInfo(epoch, loop.steps, X, y, logits, loss))
+    loop.optimizer.step()
+    return logits, loss
 
 
 def _epoch_summary(history: History, short: bool = False) -> str:
@@ -304,13 +325,30 @@ def _epoch_summary(history: History, short: bool = False) -> str:
     return text
 
 
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel, whose stdout is not a terminal but shows a tqdm bar."""
+    ipython = sys.modules.get("IPython")  # never imported here: only looked up
+    try:
+        shell = ipython.get_ipython() if ipython is not None else None
+        return shell is not None and "IPKernelApp" in shell.config
+    except Exception:  # an IPython too old or too odd to ask: no notebook bar
+        return False
+
+
 def _progress_bar(epochs: int) -> Any:
-    """A tqdm bar over epochs, or None when tqdm is missing or stdout is not a terminal."""
-    if not sys.stdout.isatty():
+    """A `tqdm.auto` bar over epochs: a widget in Jupyter (a text bar there without
+    ipywidgets), a text bar in a terminal; None when tqdm is missing or stdout is a pipe
+    or a file, where `fit` prints a few plain lines instead."""
+    notebook = _in_notebook()
+    if not notebook and not sys.stdout.isatty():
         return None
     try:
-        from tqdm import tqdm
+        with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, then falls back
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
     except ImportError:
         return None
+    if notebook:
+        return tqdm(total=epochs, unit="epoch")
     size = shutil.get_terminal_size()  # (80, 24) where the terminal reports 0 x 0, which hides tqdm's bar
     return tqdm(total=epochs, unit="epoch", file=sys.stdout, ncols=size.columns, nrows=size.lines)

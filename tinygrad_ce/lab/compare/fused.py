@@ -83,7 +83,7 @@ def _output(result: Any) -> Tensor:
 
 
 def _measure(
-    call: Callable[[], Any], inputs: list[Tensor], seed: np.ndarray | None, repeats: int
+    call: Callable[..., Any], inputs: list[Tensor], seed: np.ndarray | None, repeats: int
 ) -> tuple[FusedPath, np.ndarray, list[np.ndarray]]:
     def backward(out: Tensor) -> list[np.ndarray]:
         if not inputs:
@@ -146,6 +146,7 @@ def compare_fused(
     watched = [(name, a) for name, a in named if isinstance(a, Tensor) and a.requires_grad]
     inputs = [a for _, a in watched]
     probe = _output(fn(*args, fused=True, **kwargs))
+    seed: np.ndarray | None
     if isinstance(grad_output, str):
         if grad_output != "random":
             raise ValueError(

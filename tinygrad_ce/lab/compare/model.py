@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -118,7 +118,7 @@ def _sgd_steps(
         return loss if loss.data.size == 1 else loss.sum()  # reduction="none": the gradient of each row is 1
 
     history = fit(
-        _AsModule(model, params),
+        cast(Any, _AsModule(model, params)),  # (duck-typed: what fit uses of a Module)
         loss_fn,
         optim.SGD(params, lr=lr),
         [(x, target)],
@@ -143,7 +143,7 @@ def _grads_kept(losses: list[Tensor]) -> Iterator[None]:
     finally:
         for t, old, data in saved:
             if old is not None:
-                np.copyto(old.data, data)
+                np.copyto(old.data, cast(np.ndarray, data))  # (a grad was there: so was its copy)
             t.grad = old
 
 

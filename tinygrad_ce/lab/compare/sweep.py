@@ -202,6 +202,6 @@ def plot_sweep(rows: Sequence[SweepRow], path: str | os.PathLike[str], title: st
         ax.set_title(title, fontsize=10)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    with atomic_write(path, "wb") as f:
-        fig.savefig(f, format=fmt, dpi=110)
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format=fmt, dpi=110)
     return path

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -122,7 +122,7 @@ def _record(
     """Append the next epoch's loss and accuracies (and, where wanted, the per-sample
     logit gradients of the training set) to `result`; epoch 0 is the untrained network."""
     train = evaluate(model, (split.X_train, split.y_train), lambda z, y: variant_loss(result.variant, z, y))
-    result.loss.append(train.loss)
+    result.loss.append(cast(float, train.loss))  # (a loss function was given)
     result.train_acc.append(train.accuracy)
     result.test_acc.append(evaluate(model, (split.X_val, split.y_val)).accuracy)
     epoch = len(result.loss) - 1
@@ -156,7 +156,7 @@ def train_run(
             difference = _step_gradient_difference(step.logits.data, step.y)
             result.step_gradient_difference = max(result.step_gradient_difference, difference)
         if step.epoch <= config.grad_epochs:
-            result.first_layer_grad.append(float(np.linalg.norm(first_weight.grad.data)))
+            result.first_layer_grad.append(float(np.linalg.norm(cast(Tensor, first_weight.grad).data)))
 
     _record(result, model, split, spec, config)
     history = fit(
