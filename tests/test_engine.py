@@ -77,9 +77,11 @@ def test_retain_graph_allows_a_second_backward():
 def test_fused_loss_frees_its_saved_probabilities():
     logits = Tensor(np.zeros((2, 3)), requires_grad=True)
     loss = F.softmax_cross_entropy(logits, [0, 1])
-    assert isinstance(loss.grad_fn.saved, np.ndarray)
+    buf, total = loss.grad_fn.saved  # exp(x - shift) and its row sums
+    assert isinstance(buf, np.ndarray) and buf.shape == (2, 3)
     loss.backward()
-    assert not isinstance(loss.grad_fn.saved, np.ndarray)
+    assert loss.grad_fn.saved is not None and not isinstance(loss.grad_fn.saved, tuple)  # RELEASED
+    assert logits.grad.data is buf  # the saved buffer became the gradient, not copied
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
 
