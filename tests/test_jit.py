@@ -174,6 +174,46 @@ def test_returned_tensors_hold_each_calls_values() -> None:
     assert first[2][1].shape == (10, 4) and first[2][1].grad_fn is None
 
 
+def test_zero_dim_intermediates_replay_as_arrays() -> None:
+    """Ops with 0-d outputs (numpy gives scalars for them) keep their conversion in a
+    replay; the others skip it: the values and types match unjitted code."""
+    w = tg.Tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+
+    def step(x):
+        loss = ((x * w).sum().tanh() * 2.0).exp()
+        loss.backward()
+        return loss
+
+    jitted = tg.jit(step)
+    xs = [np.full((2, 3), 0.1 * i, np.float32) for i in range(1, 5)]
+    for x in xs:
+        w.grad = None
+        expected, grad = step(tg.Tensor(x)).data, w.grad.data.copy()
+        w.grad = None
+        got = jitted(tg.Tensor(x))
+        assert type(got.data) is np.ndarray and got.data.shape == ()
+        np.testing.assert_array_equal(got.data, expected)
+        np.testing.assert_array_equal(w.grad.data, grad)
+
+
+def test_grad_mode_and_tags_stay_in_step_for_ops() -> None:
+    """`no_grad`, tags and the backward's switch keep what ops read (`mode.record`) in
+    step with `is_grad_enabled()` and the tag."""
+    from tinygrad_ce.autograd import mode, pop_tag, push_tag
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    push_tag("outer")
+    with tg.no_grad():
+        assert mode.record is None and (x * 2).grad_fn is None
+        with tg.enable_grad():
+            y = x * 3
+            assert y.grad_fn is not None and y.grad_fn.tag == "outer"
+    y.sum().backward()
+    assert tg.is_grad_enabled() and mode.record == ("outer",)
+    pop_tag()
+    assert mode.record == (None,) and (x * 2).grad_fn.tag is None
+
+
 def test_tensor_arguments_and_accumulated_grads() -> None:
     """No zero_grad in the step: gradients add up over calls, as unjitted."""
 

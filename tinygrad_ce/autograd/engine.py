@@ -16,7 +16,7 @@ import numpy as np
 
 from . import function as _function
 from .function import Function, Variable
-from .mode import mode
+from .mode import mode, set_mode
 
 RELEASED = object()  # marks a node whose saved buffers were freed by a backward pass
 
@@ -70,17 +70,14 @@ def _toposort(roots: Sequence[Any]) -> list[Any]:
     Every op output gets a creation number larger than its inputs' (`_seq`; leaves
     have -1), so sorting by it, largest first, is a topological order."""
     seen = set(roots)
-    stack = list(roots)
-    found = []
-    while stack:
-        t = stack.pop()
-        found.append(t)
+    found = list(roots)
+    for t in found:  # (breadth first: the loop reads the tensors the loop appends)
         fn = t.grad_fn
         if fn is not None:
             for parent in fn.parents:
                 if parent.requires_grad and parent not in seen:
                     seen.add(parent)
-                    stack.append(parent)
+                    found.append(parent)
     found.sort(key=_creation_order, reverse=True)
     return found
 
@@ -137,7 +134,8 @@ def _walk(order: list[Any], grads: dict[Any, Any], release: bool, given: set[int
         if fn.saved is RELEASED:
             raise _released(fn)
         parents = fn.parents
-        if len(parents) == 2:
+        n = len(parents)
+        if n == 2:
             a, b = parents
             ga, gb = fn.backward(g, t.data, a.data, b.data)
             if ga is not None and a.requires_grad:
@@ -152,7 +150,7 @@ def _walk(order: list[Any], grads: dict[Any, Any], release: bool, given: set[int
                     gb = _fit(fn, gb, data)
                 previous = get(b)
                 grads[b] = gb if previous is None else previous + gb
-        elif len(parents) == 1:
+        elif n == 1:
             a = parents[0]
             data = a.data
             ga = fn.backward(g, t.data, data)[0]
@@ -195,7 +193,7 @@ def run_backward(
 
     pop, get = grads.pop, grads.get  # (bound once: this loop runs per node)
     previous_mode = mode.enabled
-    mode.enabled = create_graph  # record the backward only when asked to
+    set_mode(create_graph, mode.tag)  # record the backward only when asked to
     try:
         if wanted is None and not create_graph:  # the common case: its own, leaner loop
             _walk(_toposort(list(grads)), grads, not retain_graph, given)
@@ -235,7 +233,7 @@ def run_backward(
             if not retain_graph:
                 fn.saved = RELEASED
     finally:
-        mode.enabled = previous_mode
+        set_mode(previous_mode, mode.tag)
     if inputs is None:
         return None
     return [

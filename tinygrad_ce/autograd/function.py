@@ -18,6 +18,7 @@ TRACER: Any = None  # the active tracer of `tinygrad_ce.jit` (see `trace`); None
 
 next_seq = count().__next__  # creation order of op outputs (the backward walk sorts by it)
 _new = object.__new__
+_ndarray = np.ndarray
 
 PRIMITIVES: dict[str, Any] = {}
 """Op class name -> its `apply` ("Add", "Exp", ...): filled by `tinygrad_ce.ops` when it is
@@ -89,16 +90,17 @@ class Function:
                 data = fn.forward(*[t.data for t in inputs])
         except (ValueError, IndexError, TypeError) as err:
             raise op_error(cls.name, inputs, err) from None
-        if type(data) is not np.ndarray:  # numpy returns scalars for 0-d results
+        if type(data) is not _ndarray:  # numpy returns scalars for 0-d results
             data = np.asarray(data)
         out = _new(inputs[0]._output_type)  # (every field set here: no _blank() call)
         out.data, out._grad, out.name = data, None, None
         if TRACER is not None:
             TRACER.record_op(fn, inputs, params, out)
-        if mode.enabled:
+        record = mode.record  # (one read of the thread-local grad mode: None or (tag,))
+        if record is not None:
             for t in inputs:
                 if t.requires_grad:  # record: the output remembers this node, which knows its inputs
-                    fn.parents, fn.tag = inputs, mode.tag
+                    fn.parents, fn.tag = inputs, record[0]
                     out.grad_fn, out.requires_grad, out._seq = fn, True, next_seq()
                     return out
         out.grad_fn, out.requires_grad, out._seq = None, False, -1

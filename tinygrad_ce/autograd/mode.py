@@ -12,8 +12,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Mode(threading.local):
+    """`enabled` and `tag` are read as attributes and set only through `set_mode` (by
+    `no_grad`/`enable_grad`, `push_tag`/`pop_tag` and the engine), which keeps `record`
+    in step: what `Function.apply` reads, once per op, None when recording is off,
+    else `(tag,)`."""
+
     enabled = True  # each thread starts with recording on
     tag: Any = None  # stored on every node recorded while it is set
+    record: tuple[Any] | None = (None,)
 
     def __init__(self) -> None:  # runs once in each thread that touches the mode
         self.saved: list[bool] = []  # grad modes to restore, innermost last
@@ -21,6 +27,11 @@ class _Mode(threading.local):
 
 
 mode = _Mode()
+
+
+def set_mode(enabled: bool, tag: Any) -> None:
+    """Set this thread's grad mode and tag (and `record`, what ops read)."""
+    mode.enabled, mode.tag, mode.record = enabled, tag, (tag,) if enabled else None
 
 
 def is_grad_enabled() -> bool:
@@ -46,10 +57,10 @@ class _SetGradMode:
 
     def __enter__(self) -> None:
         mode.saved.append(mode.enabled)
-        mode.enabled = self.enabled
+        set_mode(self.enabled, mode.tag)
 
     def __exit__(self, *exc: object) -> None:
-        mode.enabled = mode.saved.pop()
+        set_mode(mode.saved.pop(), mode.tag)
 
     def __call__(self, fn: F) -> F:
         if not callable(fn):
@@ -78,9 +89,9 @@ class enable_grad(_SetGradMode):
 def push_tag(tag: Any) -> None:
     """Tag the nodes recorded from now on with `tag` (until the matching `pop_tag`)."""
     mode.tags.append(mode.tag)
-    mode.tag = tag
+    set_mode(mode.enabled, tag)
 
 
 def pop_tag() -> None:
     """Restore the tag that was set before the matching `push_tag`."""
-    mode.tag = mode.tags.pop() if mode.tags else None
+    set_mode(mode.enabled, mode.tags.pop() if mode.tags else None)

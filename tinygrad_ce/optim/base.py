@@ -115,6 +115,10 @@ class Optimizer:
         """Set every parameter's `.grad` to None (PyTorch's default), or with
         `set_to_none=False` fill it with zeros in place (a gradient that is part of a
         graph, or read-only, is replaced by zeros)."""
+        if set_to_none is True:  # (the common case, and every replay of a jitted step)
+            for p in self.params:
+                p._grad = None  # (what the `.grad` setter does with None)
+            return
         set_to_none = checks.boolean(f"{type(self).__name__}.zero_grad", "set_to_none", set_to_none)
         for p in self.params:
             if set_to_none or p.grad is None:
@@ -154,11 +158,11 @@ class Optimizer:
 
     def _checked_groups(self) -> list[dict[str, Any]]:
         """The param groups, every hyperparameter checked again (they may have been set by hand)."""
-        owner, keys = f"{type(self).__name__}.step", self.hyperparameters
-        known = self._checked_values
+        keys, known = self.hyperparameters, self._checked_values
         for i, group in enumerate(self.param_groups):
             if i < len(known) and all(map(is_, map(group.get, keys), known[i])):
                 continue  # the very objects checked before (immutable): still valid
+            owner = f"{type(self).__name__}.step"
             missing = [key for key in keys if key not in group]
             if missing:
                 raise ValueError(f"{owner}: param_groups[{i}] has no {missing[0]!r}")

@@ -26,8 +26,8 @@ from .recorder import WHO, Recorder, same_trace
 __all__ = ["jit", "Jit", "TraceError"]
 
 
-def _key(value: Any, where: str) -> Any:
-    """The part of the signature for one argument."""
+def _key(value: Any, where: Any) -> Any:
+    """The part of the signature for one argument (`where`: its index or name)."""
     if isinstance(value, Tensor):
         return (Tensor, value.data.shape, value.data.dtype.str, value.requires_grad)
     if isinstance(value, np.ndarray):
@@ -36,7 +36,7 @@ def _key(value: Any, where: str) -> Any:
         hash(value)
     except TypeError:
         raise TypeError(
-            f"{WHO}: argument {where} ({type(value).__name__}) is neither a Tensor, an ndarray "
+            f"{WHO}: argument {where!s} ({type(value).__name__}) is neither a Tensor, an ndarray "
             "nor hashable; other arguments are part of the trace's signature (frozen by value)"
         ) from None
     return (type(value), value)
@@ -61,7 +61,7 @@ class Jit:
             return self.fn(*args, **kwargs)
         flat = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args
         key = (
-            tuple([_key(a, str(i)) for i, a in enumerate(args)]),
+            tuple([_key(a, i) for i, a in enumerate(args)]),
             tuple(sorted((k, _key(v, repr(k))) for k, v in kwargs.items())),
             mode.enabled,
         )

@@ -3,7 +3,7 @@
 Events, in the order the traced call ran them:
 - `OP`: `fn.forward(*arrays, **params)` of a recorded `Function` (the same instance
   each replay, so what the forward keeps on `self` for the backward is refreshed);
-- a `Backward` program: the backward walk with list indices instead of a dict of
+- `BACKWARD`: a `Backward` program, the backward walk with list indices instead of a dict of
   tensors, in the traced topological order (no sort, no node objects);
 - `CALL`: a `replayed` Python function (target preparation, optimizer step, zero_grad,
   dropout draw), called again with this replay's values; `FIELD` reads an array field
@@ -21,7 +21,7 @@ from ..autograd.engine import RELEASED, _undo_broadcast
 from ..tensor import Tensor
 from ..tensor.arrays import to_array
 
-OP, CALL, FIELD, WRAP, OP1, OP2 = 0, 1, 2, 3, 4, 5
+OP, CALL, FIELD, WRAP, OP1, OP2, BACKWARD = 0, 1, 2, 3, 4, 5, 6
 LEAF, SLOW, FAST1, FAST2, FASTN = 0, 1, 2, 3, 4  # kinds of compiled backward entries
 _ndarray = np.ndarray
 _new = object.__new__
@@ -64,6 +64,11 @@ def resolve(src: Any, values: list[Any], args: Any) -> Any:
     if kind == "tensor":  # a carrier Tensor (made once) around this replay's array
         src[2].data = values[src[1]]
         return src[2]
+    if kind == "slots":  # a list of constants with some slots (see `compile_source`)
+        parts = src[2].copy()
+        for i, s in src[3]:
+            parts[i] = values[s]
+        return parts if src[1] is list else src[1](parts)
     if kind == "seq":
         return src[1]([resolve(s, values, args) for s in src[2]])
     if kind == "dict":
@@ -116,7 +121,7 @@ def run_backward_program(program: Backward, values: list[Any], args: Any) -> Bac
         fn = entry[1]
         if fn is None:  # a leaf
             leaf = entry[2]
-            compiled.append((k, LEAF, leaf, entry[3]))
+            compiled.append((k, LEAF, leaf, entry[3], 0, 0, 0, 0, None))
             if g is not None:
                 grads[k] = None
                 _accumulate(
@@ -127,7 +132,7 @@ def run_backward_program(program: Backward, values: list[Any], args: Any) -> Bac
                 )
             continue
         if g is None:
-            compiled.append((k, SLOW, fn, entry))
+            compiled.append((k, SLOW, fn, entry, 0, 0, 0, 0, None))
             continue
         grads[k] = None
         ins = entry[3]
@@ -146,10 +151,10 @@ def run_backward_program(program: Backward, values: list[Any], args: Any) -> Bac
         if release:
             fn.saved = RELEASED
         if not plain:
-            compiled.append((k, SLOW, fn, entry))
+            compiled.append((k, SLOW, fn, entry, 0, 0, 0, 0, None))
         elif len(ins) > 2:
             every = tuple([j for j, _, _ in entry[4]])
-            compiled.append((k, FASTN, fn.backward, entry[2], ins, every, fn if frees else None))
+            compiled.append((k, FASTN, fn.backward, entry[2], ins, every, 0, 0, fn if frees else None))
         else:
             slots = [j for j, _, _ in entry[4]] + [-1, -1]
             compiled.append(
@@ -169,21 +174,22 @@ def run_backward_program(program: Backward, values: list[Any], args: Any) -> Bac
 
 
 def replay_backward(program: Backward, values: list[Any], args: Any) -> None:
-    """A compiled backward walk (see `run_backward_program`) on this replay's arrays."""
+    """A compiled backward walk (see `run_backward_program`) on this replay's arrays.
+    Every entry is `(k, kind, backward, out, a, b, ja, jb, frees)` (one unpacking per
+    node): one- and two-input nodes read inputs `a`, `b` and add into gradient slots
+    `ja`, `jb` (-1: none); `frees` is the node whose `saved` the walk releases."""
     grads: list[Any] = [None] * program.size
     given: set[int] = set()
     for k, src in program.seeds:
         seed = resolve(src, values, args)
         given.add(id(seed))
         grads[k] = seed if grads[k] is None else grads[k] + seed
-    for entry in program.entries:
-        g = grads[entry[0]]
+    for k, kind, backward, out, a, b, ja, jb, frees in program.entries:
+        g = grads[k]
         if g is None:
             continue
-        grads[entry[0]] = None
-        kind = entry[1]
+        grads[k] = None
         if kind == FAST2:
-            _, _, backward, out, a, b, ja, jb, frees = entry
             ga, gb = backward(g, values[out], values[a], values[b])
             if ja >= 0 and ga is not None:
                 previous = grads[ja]
@@ -191,32 +197,27 @@ def replay_backward(program: Backward, values: list[Any], args: Any) -> None:
             if jb >= 0 and gb is not None:
                 previous = grads[jb]
                 grads[jb] = gb if previous is None else previous + gb
-            if frees is not None:
-                frees.saved = None
         elif kind == FAST1:
-            _, _, backward, out, a, _, ja, _, frees = entry
             (ga,) = backward(g, values[out], values[a])
             if ja >= 0 and ga is not None:
                 previous = grads[ja]
                 grads[ja] = ga if previous is None else previous + ga
-            if frees is not None:
-                frees.saved = None
-        elif kind == FASTN:
-            _, _, backward, out, ins, slots, frees = entry
-            for j, pg in zip(slots, backward(g, values[out], *[values[i] for i in ins])):
+        elif kind == FASTN:  # (a: the input slots, b: their gradient slots)
+            for j, pg in zip(b, backward(g, values[out], *[values[i] for i in a])):
                 if j >= 0 and pg is not None:
                     previous = grads[j]
                     grads[j] = pg if previous is None else previous + pg
-            if frees is not None:
-                frees.saved = None
-        elif kind == LEAF:
-            leaf = entry[2]
-            if type(leaf) is tuple:  # an argument of the step: a new `.grad` each call
-                _accumulate(args[leaf[1]], g, [None], given)
+        elif kind == LEAF:  # (backward: the leaf, out: its `.grad` cell)
+            if type(backward) is tuple:  # an argument of the step: a new `.grad` each call
+                _accumulate(args[backward[1]], g, [None], given)
             else:
-                _accumulate(leaf, g, entry[3], given)
+                _accumulate(backward, g, out, given)
+            continue
         else:
-            _slow_node(entry[3], g, grads, values)
+            _slow_node(out, g, grads, values)
+            continue
+        if frees is not None:
+            frees.saved = None
 
 
 def _slow_node(entry: Any, g: Any, grads: list[Any], values: list[Any]) -> None:
@@ -234,15 +235,27 @@ def _slow_node(entry: Any, g: Any, grads: list[Any], values: list[Any]) -> None:
         grads[j] = pg if previous is None else previous + pg
 
 
-def compile_op(event: tuple[Any, ...]) -> tuple[Any, ...]:
+def compile_op(event: tuple[Any, ...], out: np.ndarray) -> tuple[Any, ...]:
     """An `OP` event as the replay runs it: the bound forward; one- and two-input ops
-    without parameters get their own shorter events."""
+    without parameters get their own shorter events, which skip the check for a numpy
+    scalar result when the traced output `out` was not 0-d (an op on arrays of the same
+    shapes returns an array again)."""
     _, fn, ins, params, dynamic, s = event
-    if not params and len(ins) == 2:
+    if not params and out.ndim and len(ins) == 2:
         return (OP2, fn.forward, ins[0], ins[1], s)
-    if not params and len(ins) == 1:
+    if not params and out.ndim and len(ins) == 1:
         return (OP1, fn.forward, ins[0], s)
     return (OP, fn.forward, ins, params, dynamic, s)
+
+
+def compile_source(src: Any) -> Any:
+    """A reference as a replay resolves it fastest: a sequence whose parts are constants
+    and slots becomes ("slots", type, the constants, (index, slot) pairs)."""
+    if src is None or src[0] != "seq" or not all(part[0] in ("const", "slot") for part in src[2]):
+        return src
+    template = [part[1] if part[0] == "const" else None for part in src[2]]
+    slots = tuple([(i, part[1]) for i, part in enumerate(src[2]) if part[0] == "slot"])
+    return ("slots", src[1], template, slots)
 
 
 def replay(program: Program, args: Any) -> Any:
@@ -256,12 +269,10 @@ def replay(program: Program, args: Any) -> Any:
         kind = event[0]
         if kind == OP2:
             _, forward, a, b, s = event
-            data = forward(values[a], values[b])
-            values[s] = data if type(data) is _ndarray else np.asarray(data)
+            values[s] = forward(values[a], values[b])
         elif kind == OP1:
             _, forward, a, s = event
-            data = forward(values[a])
-            values[s] = data if type(data) is _ndarray else np.asarray(data)
+            values[s] = forward(values[a])
         elif kind == OP:
             _, forward, ins, params, dynamic, s = event
             if dynamic:
@@ -285,7 +296,7 @@ def replay(program: Program, args: Any) -> Any:
             _, s, dtype, out = event
             values[out] = to_array(values[s], dtype)
         else:
-            replay_backward(event[0], values, args)
+            replay_backward(event[1], values, args)
     return _rebuild(program.output, values, args)
 
 

@@ -19,7 +19,19 @@ from ..autograd.engine import RELEASED, _toposort
 from ..autograd.trace import TraceError, set_tracer
 from ..tensor import Tensor
 from ..tensor.arrays import to_array
-from .program import CALL, FIELD, OP, WRAP, Backward, Program, compile_op, resolve, run_backward_program
+from .program import (
+    BACKWARD,
+    CALL,
+    FIELD,
+    OP,
+    WRAP,
+    Backward,
+    Program,
+    compile_op,
+    compile_source,
+    resolve,
+    run_backward_program,
+)
 
 WHO = "tinygrad_ce.jit"
 _IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, tuple, frozenset, np.generic)
@@ -254,13 +266,13 @@ class Recorder:
         program = Backward(len(order), tuple(seed_src), tuple(entries), retain_graph)
         shape = [(e[0], type(e[1]), e[3] if e[1] is not None else None) for e in entries]
         self.fingerprint.append(("backward", shape, [_masked(None, src) for _, src in seed_src]))
-        self.events.append((run_backward_program(program, self.values, self.args),))
+        self.events.append((BACKWARD, run_backward_program(program, self.values, self.args)))
 
     # ------------------------------------------------------------------ result
     def program(self, result: Any) -> Program:
         """The replayable program; `result` (what the step returned) becomes a template."""
         return Program(
-            events=tuple([compile_op(e) if e[0] == OP else e for e in self.events]),
+            events=tuple([_compiled(e, self.values) for e in self.events]),
             size=len(self.values),
             bind=tuple(self.bind),
             live=tuple(self.live),
@@ -280,6 +292,16 @@ class Recorder:
         if isinstance(value, dict):
             return ("dict", {k: self._output(v) for k, v in value.items()})
         return ("const", value)
+
+
+def _compiled(event: tuple[Any, ...], values: list[Any]) -> tuple[Any, ...]:
+    """An event as a replay runs it (see `compile_op`, `compile_source`)."""
+    if event[0] == OP:
+        return compile_op(event, values[event[-1]])
+    if event[0] == CALL:
+        _, fn, args, kwargs, arg_src, kw_src, s = event
+        return (CALL, fn, args, kwargs, compile_source(arg_src), kw_src, s)
+    return event
 
 
 def _masked(value: Any, src: Any) -> Any:
