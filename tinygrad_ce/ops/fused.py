@@ -28,13 +28,13 @@ class Linear(Function):
         return out
 
     def backward(self, g, out, x, weight, *bias):  # d(x W^T + b) = dx W^T + x dW^T + db
-        need = self.needs_grad
-        gx = g @ weight if need[0] else None
+        parents = self.parents  # (what `needs_grad` reads, without building its tuple)
+        gx = g @ weight if parents[0].requires_grad else None
         rows = g.reshape(-1, g.shape[-1])  # rows of g, whatever the leading dims
-        gw = rows.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+        gw = rows.T @ x.reshape(-1, x.shape[-1]) if parents[1].requires_grad else None
         if not bias:
             return gx, gw
-        return gx, gw, (rows.sum(axis=0) if need[2] else None)
+        return gx, gw, (rows.sum(axis=0) if parents[2].requires_grad else None)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -62,17 +62,16 @@ class SoftmaxCrossEntropy(Function):
         return np.asarray(total_loss / targets.denominator if targets.denominator else np.nan, dtype=x.dtype)
 
     def backward(self, g, out, x):  # d loss / dz_ij = p_ij sum_c(w_c q_ic) - w_j q_ij
-        t = self.targets
-        m = math.prod(t.lead_shape)
-        if self.reduction == "none":
-            scale = g.reshape(m, 1)
-        elif self.reduction == "mean":  # a mean over zero weight: nan loss, zero gradient
+        t, reduction = self.targets, self.reduction
+        if reduction == "mean":  # a mean over zero weight: nan loss, zero gradient
             scale = g / t.denominator if t.denominator else g * 0
+        elif reduction == "none":
+            scale = g.reshape(-1, 1)
         else:
             scale = g
-        row_total = None if t.row_total is None else t.row_total.reshape(m, 1)
+        row_total = None if t.row_total is None else t.row_total.reshape(-1, 1)
         if isinstance(x, Tensor):  # recorded backward: p from the composed softmax
-            rows = x.reshape(m, t.classes)
+            rows = x.reshape(math.prod(t.lead_shape), t.classes)
             p = (rows if t.valid is None else where(t.valid[:, None] > 0, rows, 0)).softmax(-1)
             p_scaled = p if row_total is None else p * row_total
             plain = t.soft is None and t.uniform_coef is None and t.target_coef is None
@@ -82,7 +81,7 @@ class SoftmaxCrossEntropy(Function):
         if buf is None:  # a second backward (retain_graph): the first one gave its buffer away
             buf, total = _exponentials(x, t, loss=False)[:2]
         factor = scale / total if row_total is None else (row_total * scale) / total
-        grad = buf if buf.ndim == 2 else buf.reshape(m, t.classes)  # (a view of buf)
+        grad = buf if buf.ndim == 2 else buf.reshape(len(total), t.classes)  # (a view of buf)
         np.multiply(grad, factor.astype(grad.dtype, copy=False), out=grad)  # p * scale, in place
         t.subtract_coefficients(grad, scale)  # grad -= w q * scale, sparse for class indices
         self.saved = (None, total)  # buf is the gradient now, owned by the caller

@@ -85,12 +85,14 @@ class SGD(Optimizer):
             )
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
-        momentum, dampening, data = group["momentum"], group["dampening"], p.data
-        step = _scratch(self, data)  # (every intermediate goes to reused buffers: no temporaries)
-        if group["weight_decay"]:  # g = grad + weight_decay * p
+        data, momentum, weight_decay = p.data, group["momentum"], group["weight_decay"]
+        # (every intermediate goes to reused buffers, no temporaries; small arrays need none)
+        step = _scratch(self, data) if data.size >= _SCRATCH_MIN else None
+        if weight_decay:  # g = grad + weight_decay * p
             decayed = _scratch(self, data, 1)
-            g = np.add(np.multiply(data, group["weight_decay"], out=decayed), g, out=decayed)
+            g = np.add(np.multiply(data, weight_decay, out=decayed), g, out=decayed)
         if momentum:
+            dampening = group["dampening"]
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = g.copy()
@@ -104,7 +106,8 @@ class SGD(Optimizer):
                 g = np.add(g, np.multiply(buf, momentum, out=step), out=step)
             else:
                 g = buf
-        data -= np.multiply(g, group["lr"], out=step)  # p -= lr * g
+        lr = group["lr"]  # p -= lr * g (`out=None` alone costs a third of a small multiply)
+        data -= g * lr if step is None else np.multiply(g, lr, out=step)
 
 
 class Adam(Optimizer):
