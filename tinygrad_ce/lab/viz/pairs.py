@@ -114,7 +114,7 @@ def draw_comparison(
     `ce_options` are those of `F.cross_entropy` (reduction, label_smoothing,
     ignore_index, weight). `backward=True` draws the graphs of d loss / d logits instead.
     Parameters are named as in `draw_graph` (`model=` or `params=` to name them
-    explicitly); `legend=True` adds a legend; `rankdir` "TB" puts the fused side left.
+    explicitly); `legend=True` adds a legend; `rankdir` "TB" (default) puts the fused side above, "LR" beside.
     """
     logits = _leaf(logits, "logits")
     return _draw_pair(
