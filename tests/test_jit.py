@@ -386,3 +386,79 @@ def test_cli_train_with_jit_gives_the_same_history(tmp_path, capsys) -> None:
         assert main(args + extra) == 0
     eager = (tmp_path / "eager" / "history.json").read_text()
     assert (tmp_path / "jit" / "history.json").read_text() == eager
+
+
+def test_replay_is_generated_straight_line_code_that_reads_as_the_step() -> None:
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    jitted = tg.jit(step)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(5, 4)).astype(np.float32), rng.integers(0, 3, size=5)
+    assert jitted.source() == ""  # nothing traced yet
+    for _ in range(3):
+        jitted(x, y)
+    text = jitted.source()
+    assert text.count("def replay(args):") == 1
+    names = ["zero_grad", "Linear.forward", "ReLU.forward", "prepare_targets"]
+    names += ["SoftmaxCrossEntropy.backward", "ReLU.backward", "Optimizer.step"]
+    assert all(f"# {name}" in text or f"{name}" in text for name in names)
+    assert text.count("_accumulate(") == 4  # the four parameters' gradients
+    # the text runs as the replay does: the same loss again
+    assert np.isfinite(jitted(x, y).item())
+
+
+def test_a_deep_chain_replays_as_eager_without_recursion() -> None:
+    rng = np.random.default_rng(1)
+    w = tg.Tensor(rng.uniform(0.9, 1.1, size=(3, 3)), requires_grad=True)
+
+    def chain(x):
+        w.grad = None
+        h = x
+        for i in range(3000):
+            h = h * w if i % 2 == 0 else h.tanh()
+        h.sum().backward()
+        return h
+
+    x = tg.Tensor(rng.normal(size=(3, 3)))
+    eager_h = chain(x).data.copy()
+    eager_g = w.grad.data.copy()
+    jitted = tg.jit(chain)
+    for _ in range(3):
+        h = jitted(x)
+    np.testing.assert_array_equal(h.data, eager_h)
+    np.testing.assert_array_equal(w.grad.data, eager_g)
+
+
+@pytest.mark.parametrize("clear", ["grad = None", "module.zero_grad()", "module.zero_grad(False)"])
+def test_clearing_gradients_by_hand_inside_the_step_replays(clear: str) -> None:
+    # assignments to .grad and Module.zero_grad are recorded: a replay clears them too
+    def run(jit: bool) -> tuple[np.ndarray, np.ndarray]:
+        tg.manual_seed(0)
+        model = nn.Linear(3, 2)
+
+        def step(x):
+            if clear == "grad = None":
+                for p in model.parameters():
+                    p.grad = None
+            else:
+                model.zero_grad(set_to_none=clear == "module.zero_grad()")
+            (model(x) ** 2).sum().backward()
+            return model.weight.grad * 1
+
+        f = tg.jit(step) if jit else step
+        x = tg.Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+        outs = [f(x).data.copy() for _ in range(4)]
+        return np.stack(outs), model.weight.grad.data.copy()
+
+    (eager_steps, eager_grad), (jit_steps, jit_grad) = run(False), run(True)
+    np.testing.assert_array_equal(jit_steps, eager_steps)
+    np.testing.assert_array_equal(jit_grad, eager_grad)
+    assert np.array_equal(eager_steps[0], eager_steps[-1])  # each step starts from zero

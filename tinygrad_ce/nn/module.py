@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _checks as checks
 from .._checks import got
+from ..autograd.trace import replayed
 from ..functional.scopes import named_scope
 from ..tensor import Tensor
 from .attributes import NameTakenError, cast_, parse_to, warn_plain_container
@@ -268,6 +269,7 @@ class Module:
         return sum(p.data.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
     # ------------------------------------------------------------------ modes and grads
+    @replayed  # (tinygrad_ce.jit records the call and replays it)
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set every parameter's `.grad` to None (the default, as PyTorch's), or with
         `set_to_none=False` fill the existing gradients with zeros (in place)."""

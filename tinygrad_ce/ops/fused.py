@@ -40,7 +40,7 @@ class Linear(Function):
 class SoftmaxCrossEntropy(Function):
     """Fused softmax + cross-entropy over the last axis of (*, C) logits.
 
-    loss_i = sum_c w_c q_ic (lse_i - z_ic) with z = x - max(x), lse = log sum exp z;
+    loss_i = sum_c w_c q_ic (lse_i - x_ic), lse = log sum exp x (computed shifted);
     the coefficients w_c q_ic come from `functional.targets.Targets`. Twin: log_softmax,
     indexing, multiply and sum (`cross_entropy(..., fused=False)`).
     """
@@ -51,9 +51,8 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x, targets, reduction):
         self.targets, self.reduction = targets, reduction
-        buf, total, weighted_z, lse = _exponentials(x, targets)
+        buf, total, losses = _exponentials(x, targets)
         self.saved = (buf, total)  # exp(x - shift) and its row sums: p = buf / total
-        losses = (lse if targets.row_total is None else targets.row_total * lse) - weighted_z
         if reduction == "none":
             return losses.reshape(targets.lead_shape)
         total_loss = np.add.reduce(losses)
@@ -88,33 +87,43 @@ class SoftmaxCrossEntropy(Function):
         return (buf,)  # x's shape, a fresh array (not a view): the engine keeps it, uncopied
 
 
-_FAST_SIZE = 1 << 15  # below this many logits a pass costs less than the checks that skip one
 _LIMITS: dict[np.dtype, float] = {}
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}  # (C, dtype) -> read-only ones(C)
 
 
 def _exp_limit(dtype: np.dtype) -> float:
-    """How far from 0 the logits may lie for exp() without a shift (or their row maxima
-    spread with one shared shift): 0.45 ln(max float), 39.9 for float32. Elements that
-    underflow then are below e^-48 of their row's largest, far under float32's epsilon.
-    (-1: never, for float16.)"""
+    """How far from the shift the logits' row maxima may lie for exp() with one shift
+    shared by every row: 0.45 ln(max float), 39.9 for float32. Elements that underflow
+    then are below e^-47 of their row's largest, far under float32's epsilon. (-1:
+    never, for float16.)"""
     limit = _LIMITS.get(dtype)
     if limit is None:
         limit = _LIMITS[dtype] = 0.45 * math.log(float(np.finfo(dtype).max)) if dtype.itemsize >= 4 else -1.0
     return limit
 
 
-def _exponentials(x: np.ndarray, targets: Any, loss: bool = True) -> tuple:
-    """(buf, total, weighted_z, lse) for (*, C) logits `x`: `buf`, a fresh array of x's
-    shape, holds exp(x - shift) (rows as (M, C)) and `total` (M, 1) its row sums, so that
-    softmax(x) = buf / total; with `loss`, weighted_z = sum_c w_c q_ic z_ic and
-    lse = log sum_c exp z_ic per row, for z = x - max(x) (the row max).
+def row_sums(e: np.ndarray) -> np.ndarray:
+    """The (M, 1) sums of the rows of a C-contiguous (M, C) float32/float64 array, as
+    one matrix-vector product with ones (a BLAS call: several times faster than a
+    reduction over a short last axis); other dtypes reduce."""
+    if e.dtype.char not in "fd":
+        return np.add.reduce(e, axis=-1, keepdims=True)
+    key = (e.shape[-1], e.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(key[0], key[1])
+        ones.flags.writeable = False
+    return np.matmul(e, ones).reshape(-1, 1)
 
-    The shift is the row max (one broadcast subtraction pass) only when needed: for class
-    indices without smoothing, exp(x) is taken directly when every row max is within
-    +-_exp_limit, or with the global max as a scalar shift when the row maxima spread
-    less than that; the loss then uses only each row's target logit minus its max.
-    Ignored rows count as zeros, so their inf/nan cannot leak. Passes over (M, C): max,
-    [subtract], exp, sum; nothing is normalized here (the backward scales once)."""
+
+def _exponentials(x: np.ndarray, targets: Any, loss: bool = True) -> tuple:
+    """(buf, total, losses) for (*, C) logits `x`: `buf`, a fresh array of x's shape,
+    holds exp(x - shift) (rows as (M, C)) and `total` (M, 1) its row sums, so that
+    softmax(x) = buf / total; with `loss`, losses (M,) is each row's
+    sum_c w_c q_ic (log sum_c' exp x_ic' - x_ic). Ignored rows count as zeros, so their
+    inf/nan cannot leak. Nothing is normalized here (the backward scales once)."""
     buf = np.empty(x.shape, dtype=x.dtype)
     e = buf if buf.ndim == 2 else buf.reshape(-1, x.shape[-1])
     src = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
@@ -122,33 +131,55 @@ def _exponentials(x: np.ndarray, targets: Any, loss: bool = True) -> tuple:
         np.copyto(e, src)
         e[targets.valid == 0] = 0
         src = e
+    if targets.soft is None and targets.uniform_coef is None:
+        found = _shared_shift(src, e, targets, loss)
+        if found is not None:
+            return (buf, *found)
     top = np.maximum.reduce(src, axis=-1, keepdims=True)  # (M, 1) row maxima
-    shift: Any = top
-    if targets.soft is None and targets.uniform_coef is None and e.size >= _FAST_SIZE:
-        lo, hi, limit = (
-            np.minimum.reduce(top, axis=None),
-            np.maximum.reduce(top, axis=None),
-            _exp_limit(e.dtype),
-        )
-        if -limit <= lo and hi <= limit:  # (False for nan and inf)
-            shift = None
-        elif hi - lo <= limit:
-            shift = hi
-    weighted_z = None
-    if loss and shift is not top:  # (before the exp: src may be buf itself)
-        weighted_z = targets.weighted_sum_shifted(src, top[:, 0])
-    if shift is None:
-        np.exp(src, out=e)
-    else:
-        np.subtract(src, shift, out=e)
-        if loss and shift is top:
-            weighted_z = targets.weighted_sum(e)  # sum_c w_c q_ic z_ic, per row
-        np.exp(e, out=e)
-    total = np.add.reduce(e, axis=-1, keepdims=True)
+    np.subtract(src, top, out=e)
+    weighted_z = targets.weighted_sum(e) if loss else None  # sum_c w_c q_ic z_ic, z = x - max
+    np.exp(e, out=e)
+    total = row_sums(e)
     if not loss:
-        return buf, total, None, None
-    if shift is top:
-        lse = np.log(total[:, 0])
-    else:  # total = exp(max - shift) sum exp z: rescaled before the log, which stays exact
-        lse = np.log(total[:, 0] * np.exp((0 if shift is None else shift) - top[:, 0]))
-    return buf, total, weighted_z, lse
+        return buf, total, None
+    lse = np.log(total[:, 0])  # log sum_c exp z_ic
+    return buf, total, (lse if targets.row_total is None else targets.row_total * lse) - weighted_z
+
+
+def _shared_shift(src: np.ndarray, e: np.ndarray, targets: Any, loss: bool) -> tuple | None:
+    """(total, losses) with exp(x - s) for one shift s shared by all rows (0, or the
+    largest logit when that is beyond +-_exp_limit): no pass for row maxima nor a
+    subtraction when s = 0. None when some row's largest term fell below e^-limit (its
+    smaller terms may have underflowed) or a logit is inf/nan: the row-max path then.
+    Class indices without smoothing: each row's loss is log(total / exp(x_target - s)),
+    taken from `e` itself (good to ~eps absolute, as the row-max path is); rows whose target term is
+    below e^-45 of the total (a loss over 45) use log(total) + s - x_target instead."""
+    limit = _exp_limit(e.dtype)
+    if not src.size:
+        return None
+    peak = np.maximum.reduce(src, axis=None)
+    if not (limit > 0 and math.isfinite(peak)):
+        return None
+    shift = 0.0 if -limit <= peak <= limit else float(peak)
+    if shift:
+        np.exp(np.subtract(src, e.dtype.type(shift), out=e), out=e)
+    else:
+        np.exp(src, out=e)
+    total = row_sums(e)
+    classes = e.shape[-1]
+    if not np.minimum.reduce(total, axis=None) >= classes * math.exp(-limit):
+        return None  # (each row's largest term is at least total / C)
+    if not loss:
+        return total, None
+    flat = targets.flat if targets.flat is not None else targets.rows * classes + targets.index
+    share = e.reshape(-1)[flat]  # exp(x_target - s), one per row (a fresh array)
+    np.divide(share, total[:, 0], out=share)  # the target's softmax probability, in (0, 1]
+    if np.minimum.reduce(share, axis=None) >= _SHARE_LIMIT:
+        losses = np.negative(np.log(share, out=share), out=share)
+    else:
+        large = np.log(total[:, 0]) + (e.dtype.type(shift) - src.reshape(-1)[flat])
+        losses = np.where(share >= _SHARE_LIMIT, -np.log(np.maximum(share, _SHARE_LIMIT)), large)
+    return total, (losses if targets.target_coef is None else losses * targets.target_coef)
+
+
+_SHARE_LIMIT = math.exp(-45.0)  # (with every total >= C e^-39.9, a target term is then normal)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import PRIMITIVES, ShapeError, Variable, backward
 from ..autograd import function as _function
-from ..autograd.trace import check_read
+from ..autograd.trace import check_read, replayed
 from .arrays import (  # noqa: F401  (get/set_default_dtype: re-exported, their old home)
     NUMERIC_KINDS,
     as_dtype,
@@ -78,6 +78,9 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
 
     @grad.setter
     def grad(self, value: Any) -> None:
+        if _function.TRACER is not None:  # tinygrad_ce.jit: each replay assigns it again
+            _assign_grad(self, value)
+            return
         if value is not None:
             if isinstance(value, np.ndarray):
                 value = Tensor(value) if value.dtype.kind in NUMERIC_KINDS else value
@@ -394,3 +397,9 @@ for _method, (_op, _reflected) in _OPERATORS.items():
     _fn.__name__ = _fn.__qualname__ = _method
     _fn.__doc__ = f"The `{_op}` primitive{' with the operands swapped' if _reflected else ''}; broadcasts."
     setattr(Tensor, _method, _fn)
+
+
+@replayed
+def _assign_grad(t: Tensor, value: Any) -> None:
+    """`t.grad = value`, recorded by a tracing `tinygrad_ce.jit` (a replay assigns it too)."""
+    t.grad = value

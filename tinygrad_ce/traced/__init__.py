@@ -20,7 +20,8 @@ import numpy as np
 from ..autograd.mode import mode
 from ..autograd.trace import TraceError, set_tracer, tracer
 from ..tensor import Tensor
-from .program import Program, replay
+from .codegen import generate
+from .program import Program
 from .recorder import WHO, Recorder, same_trace
 
 __all__ = ["jit", "Jit", "TraceError"]
@@ -52,6 +53,8 @@ class Jit:
             raise TypeError(f"{WHO}: expected a function to trace, got {type(fn).__name__}")
         self.fn = fn
         self.programs: dict[Any, Program] = {}
+        self._replays: dict[Any, Callable[[Any], Any]] = {}  # signature -> generated replay
+        self._sources: dict[Any, str] = {}
         self._first: dict[Any, Recorder] = {}  # signature -> its first trace, until checked
         self.trace_count = 0
         update_wrapper(self, fn)
@@ -65,9 +68,9 @@ class Jit:
             tuple(sorted((k, _key(v, repr(k))) for k, v in kwargs.items())),
             mode.enabled,
         )
-        program = self.programs.get(key)
-        if program is not None:
-            return replay(program, flat)
+        replay = self._replays.get(key)
+        if replay is not None:
+            return replay(flat)
         return self._trace(key, args, kwargs, flat)
 
     def _trace(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any], flat: tuple[Any, ...]) -> Any:
@@ -93,8 +96,14 @@ class Jit:
                 "pass such values in as arguments (made outside the step), or call the "
                 "function without jit"
             )
-        self.programs[key] = recorder.program(result)
+        program = self.programs[key] = recorder.program(result)
+        self._replays[key], self._sources[key] = generate(program)
         return result
+
+    def source(self) -> str:
+        """The generated Python of every traced signature's replay (for reading: each
+        line is one op's forward, one node's backward or one `replayed` call)."""
+        return "\n".join(f"# signature {key!r}\n{text}" for key, text in self._sources.items())
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         """As a method decorator: bind like a function (each instance shares the cache)."""

@@ -1,4 +1,5 @@
-"""A recorded step and how it replays: a flat list of events over a list of arrays.
+"""A recorded step: a flat list of events over a list of array slots (`codegen` writes
+it out as the Python function that replays it), and the backward walk's helpers.
 
 Events, in the order the traced call ran them:
 - `OP`: `fn.forward(*arrays, **params)` of a recorded `Function` (the same instance
@@ -19,7 +20,6 @@ import numpy as np
 
 from ..autograd.engine import RELEASED, _undo_broadcast
 from ..tensor import Tensor
-from ..tensor.arrays import to_array
 
 OP, CALL, FIELD, WRAP, OP1, OP2, BACKWARD = 0, 1, 2, 3, 4, 5, 6
 LEAF, SLOW, FAST1, FAST2, FASTN = 0, 1, 2, 3, 4  # kinds of compiled backward entries
@@ -173,66 +173,20 @@ def run_backward_program(program: Backward, values: list[Any], args: Any) -> Bac
     return Backward(program.size, program.seeds, tuple(compiled), program.retain_graph)
 
 
-def replay_backward(program: Backward, values: list[Any], args: Any) -> None:
-    """A compiled backward walk (see `run_backward_program`) on this replay's arrays.
-    Every entry is `(k, kind, backward, out, a, b, ja, jb, frees)` (one unpacking per
-    node): one- and two-input nodes read inputs `a`, `b` and add into gradient slots
-    `ja`, `jb` (-1: none); `frees` is the node whose `saved` the walk releases."""
-    grads: list[Any] = [None] * program.size
-    given: set[int] = set()
-    for k, src in program.seeds:
-        seed = resolve(src, values, args)
-        given.add(id(seed))
-        grads[k] = seed if grads[k] is None else grads[k] + seed
-    for k, kind, backward, out, a, b, ja, jb, frees in program.entries:
-        g = grads[k]
-        if g is None:
-            continue
-        grads[k] = None
-        if kind == FAST2:
-            ga, gb = backward(g, values[out], values[a], values[b])
-            if ja >= 0 and ga is not None:
-                previous = grads[ja]
-                grads[ja] = ga if previous is None else previous + ga
-            if jb >= 0 and gb is not None:
-                previous = grads[jb]
-                grads[jb] = gb if previous is None else previous + gb
-        elif kind == FAST1:
-            (ga,) = backward(g, values[out], values[a])
-            if ja >= 0 and ga is not None:
-                previous = grads[ja]
-                grads[ja] = ga if previous is None else previous + ga
-        elif kind == FASTN:  # (a: the input slots, b: their gradient slots)
-            for j, pg in zip(b, backward(g, values[out], *[values[i] for i in a])):
-                if j >= 0 and pg is not None:
-                    previous = grads[j]
-                    grads[j] = pg if previous is None else previous + pg
-        elif kind == LEAF:  # (backward: the leaf, out: its `.grad` cell)
-            if type(backward) is tuple:  # an argument of the step: a new `.grad` each call
-                _accumulate(args[backward[1]], g, [None], given)
-            else:
-                _accumulate(backward, g, out, given)
-            continue
-        else:
-            _slow_node(out, g, grads, values)
-            continue
-        if frees is not None:
-            frees.saved = None
-
-
-def _slow_node(entry: Any, g: Any, grads: list[Any], values: list[Any]) -> None:
-    """A node whose gradients need their broadcast undone or their dtype cast."""
+def _slow_grads(entry: Any, g: Any, out: Any, *inputs: Any) -> list[Any]:
+    """A node whose gradients may need their broadcast undone or their dtype cast: its
+    input gradients, fixed, one per input (None where there is none)."""
     fn = entry[1]
-    input_grads = fn.backward(g, values[entry[2]], *[values[i] for i in entry[3]])
-    for (j, shape, dtype), pg in zip(entry[4], input_grads):
+    fixed: list[Any] = [None] * len(entry[4])
+    for i, ((j, shape, dtype), pg) in enumerate(zip(entry[4], fn.backward(g, out, *inputs))):
         if pg is None or j < 0:
             continue
         if pg.shape != shape:
             pg = _undo_broadcast(fn, pg, shape)
         if pg.dtype is not dtype and pg.dtype != dtype:
             pg = pg.astype(dtype)
-        previous = grads[j]
-        grads[j] = pg if previous is None else previous + pg
+        fixed[i] = pg
+    return fixed
 
 
 def compile_op(event: tuple[Any, ...], out: np.ndarray) -> tuple[Any, ...]:
@@ -258,65 +212,8 @@ def compile_source(src: Any) -> Any:
     return ("slots", src[1], template, slots)
 
 
-def replay(program: Program, args: Any) -> Any:
-    """Run `program` on this call's arguments; returns the step's output rebuilt."""
-    values: list[Any] = [None] * program.size
-    for s, i, is_tensor in program.bind:
-        values[s] = args[i].data if is_tensor else args[i]
-    for s, t in program.live:
-        values[s] = t.data
-    for event in program.events:
-        kind = event[0]
-        if kind == OP2:
-            _, forward, a, b, s = event
-            values[s] = forward(values[a], values[b])
-        elif kind == OP1:
-            _, forward, a, s = event
-            values[s] = forward(values[a])
-        elif kind == OP:
-            _, forward, ins, params, dynamic, s = event
-            if dynamic:
-                params = dict(params)
-                for key, src in dynamic:
-                    params[key] = resolve(src, values, args)
-            data = forward(*[values[i] for i in ins], **params)
-            values[s] = data if type(data) is _ndarray else np.asarray(data)
-        elif kind == CALL:
-            _, fn, cargs, ckwargs, arg_src, kw_src, s = event
-            if arg_src is not None:
-                cargs = resolve(arg_src, values, args)
-            if kw_src is not None:
-                ckwargs = resolve(kw_src, values, args)
-            values[s] = fn(*cargs, **ckwargs)
-        elif kind == FIELD:
-            _, s, name, out = event
-            result = values[s]
-            values[out] = result[name] if type(name) is int else getattr(result, name)
-        elif kind == WRAP:
-            _, s, dtype, out = event
-            values[out] = to_array(values[s], dtype)
-        else:
-            replay_backward(event[1], values, args)
-    return _rebuild(program.output, values, args)
-
-
-def _rebuild(spec: Any, values: list[Any], args: Any) -> Any:
-    kind = spec[0]
-    if kind == "new":  # a traced tensor: a new constant Tensor holding this call's values
-        t = _new(Tensor)
-        t.data, t._grad, t.requires_grad, t.name, t.grad_fn, t._seq = (
-            values[spec[1]],
-            None,
-            False,
-            None,
-            None,
-            -1,
-        )
-        return t
-    if kind == "arg":
-        return args[spec[1]]
-    if kind == "const":
-        return spec[1]
-    if kind == "seq":
-        return spec[1]([_rebuild(s, values, args) for s in spec[2]])
-    return {k: _rebuild(s, values, args) for k, s in spec[1].items()}
+def _rebuild_tensor(data: np.ndarray) -> Tensor:
+    """A traced tensor of the step's result: a new constant Tensor holding `data`."""
+    t = _new(Tensor)
+    t.data, t._grad, t.requires_grad, t.name, t.grad_fn, t._seq = data, None, False, None, None, -1
+    return t
