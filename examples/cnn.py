@@ -2,7 +2,8 @@
 
 conv 3x3 (1 -> 8) -> ReLU -> max-pool 2 -> conv 3x3 (8 -> 16) -> ReLU -> max-pool 2 ->
 flatten -> linear (64 -> 10), trained with Adam and the fused cross-entropy. The
-convolutions are the fused im2col op; `fused=False` would run the composed twin.
+convolutions are the fused im2col op; `fused=False` would run the composed twin. It
+trains with `fit(jit=True)` and prints how much faster the jitted step is here.
 
     python examples/cnn.py                  # needs scikit-learn
 """
@@ -15,7 +16,7 @@ import tinygrad_ce.functional as F
 import tinygrad_ce.nn as nn
 import tinygrad_ce.optim as optim
 from tinygrad_ce.data import DataLoader, load_digits, train_val_split
-from tinygrad_ce.training import evaluate, fit
+from tinygrad_ce.training import evaluate, fit, jit_speedup
 
 
 def lenet(seed: int = 0) -> nn.Sequential:
@@ -45,8 +46,16 @@ def train(epochs: int = 30, seed: int = 0, progress: bool = True) -> dict | None
     model = lenet(seed)
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     loader = DataLoader((X_train, y_train), batch_size=64, shuffle=True, seed=seed)
+    print(jit_speedup(model, F.cross_entropy, optimizer, X_train[:64], y_train[:64], steps=10))
     history = fit(
-        model, F.cross_entropy, optimizer, loader, epochs, val_loader=(X_test, y_test), progress=progress
+        model,
+        F.cross_entropy,
+        optimizer,
+        loader,
+        epochs,
+        val_loader=(X_test, y_test),
+        progress=progress,
+        jit=True,
     )
     accuracy = evaluate(model, (X_test, y_test)).accuracy
     return {"model": model, "history": history, "accuracy": accuracy, "test": (X_test, y_test)}

@@ -4,7 +4,8 @@ Three characters of context -> an embedding table -> a hidden layer with batch n
 tanh -> logits over the next character. The words are names that ship with Python itself
 (standard-library modules, builtins, keywords: no download). It trains with SGD, checks
 the manual gradient of the logits, (softmax - onehot) / n, against the engine's, and
-samples new words.
+samples new words. Each step runs through `tinygrad_ce.jit` (traced twice, then replayed:
+the same numbers, less Python), and it prints how much faster that is on this machine.
 
     python examples/makemore.py            # ~2,000 steps, a few seconds
 """
@@ -20,7 +21,8 @@ import numpy as np
 import tinygrad_ce.functional as F
 import tinygrad_ce.nn as nn
 import tinygrad_ce.optim as optim
-from tinygrad_ce import Tensor, grad, no_grad
+from tinygrad_ce import Tensor, grad, jit, no_grad
+from tinygrad_ce.training import jit_speedup
 
 CHARS = ".abcdefghijklmnopqrstuvwxyz"  # "." starts and ends every word
 BLOCK = 3
@@ -89,6 +91,10 @@ def sample(model: CharMLP, count: int, seed: int = 0, longest: int = 20) -> list
     return out
 
 
+def _forward(model: CharMLP, idx: np.ndarray) -> Tensor:
+    return model(idx)  # (integer indices, not made float Tensors as fit would)
+
+
 def main(steps: int = 2000, batch: int = 32, lr: float = 0.1, seed: int = 0, verbose: bool = True) -> dict:
     """Train, check the logit gradient, sample; return the final full-data loss, the
     per-step losses, the model and more."""
@@ -96,15 +102,21 @@ def main(steps: int = 2000, batch: int = 32, lr: float = 0.1, seed: int = 0, ver
     model = CharMLP(rng=seed)
     optimizer = optim.SGD(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
+    speedup = jit_speedup(model, F.cross_entropy, optimizer, X[:batch], Y[:batch], forward=_forward)
+
+    @jit  # every batch has the same shape: traced on the first two steps, then replayed
+    def train_step(x: np.ndarray, y: np.ndarray) -> Tensor:
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()  # reads the lr from param_groups at each replay
+        return loss
+
     losses = []  # the minibatch loss of every step
     for step in range(steps):
         rows = rng.integers(0, len(X), batch)
-        loss = F.cross_entropy(model(X[rows]), Y[rows])
-        optimizer.zero_grad()
-        loss.backward()
         optimizer.param_groups[0]["lr"] = lr if step < steps * 3 // 4 else lr / 10
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(train_step(X[rows], Y[rows]).item())
     model.eval()
     with no_grad():
         final = F.cross_entropy(model(X), Y).item()
@@ -125,6 +137,7 @@ def main(steps: int = 2000, batch: int = 32, lr: float = 0.1, seed: int = 0, ver
         )
         print(f"manual vs engine logit gradient: {result['logit_gradient_difference']:.1e}")
         print("samples:", " ".join(result["samples"]))
+    print(speedup)
     return result
 
 

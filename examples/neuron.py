@@ -4,6 +4,9 @@ The neuron is `tanh(x1 w1 + x2 w2 + b)` on scalars, with the gradient of every i
 printed (and, with `--draw`, its graph written as neuron.svg). Then an MLP (2, 16, 16, 1)
 learns the two moons with the binary cross-entropy on logits.
 
+The neuron runs eagerly (one forward and one backward: nothing to replay); the MLP
+trains with `fit(jit=True)` and prints how much faster the jitted step is here.
+
     python examples/neuron.py [--draw]
 """
 
@@ -18,7 +21,7 @@ import tinygrad_ce.nn as nn
 import tinygrad_ce.optim as optim
 from tinygrad_ce import Tensor
 from tinygrad_ce.data import DataLoader, moons
-from tinygrad_ce.training import History, fit
+from tinygrad_ce.training import History, fit, jit_speedup
 
 
 def neuron() -> tuple[dict[str, float], Tensor]:
@@ -42,16 +45,12 @@ def train_moons(epochs: int = 60, seed: int = 0) -> tuple[nn.MLP, np.ndarray, np
     optimizer = optim.Adam(model.parameters(), lr=0.05)
 
     def loss_fn(logits: Tensor, target: np.ndarray) -> Tensor:
-        return F.binary_cross_entropy_with_logits(logits[:, 0], target.astype(logits.dtype))
+        # (Tensor(target).astype, not numpy's: a jit replay converts each batch's labels)
+        return F.binary_cross_entropy_with_logits(logits[:, 0], Tensor(target).astype(logits.dtype))
 
-    history = fit(
-        model,
-        loss_fn,
-        optimizer,
-        DataLoader((X, y), batch_size=50, shuffle=True, seed=seed),
-        epochs,
-        progress=False,
-    )
+    print(jit_speedup(model, loss_fn, optimizer, X[:50], y[:50]))  # on copies
+    loader = DataLoader((X, y), batch_size=50, shuffle=True, seed=seed)
+    history = fit(model, loss_fn, optimizer, loader, epochs, progress=False, jit=True)
     return model, X, y, history
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -10,6 +11,9 @@ from types import ModuleType
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+JIT_LINE = re.compile(
+    r"^jit: \d+\.\d+x (faster|slower) per step \(eager [\d.]+ [mu]s, jit [\d.]+ [mu]s\)$", re.M
+)
 
 
 def load(name: str) -> ModuleType:
@@ -19,13 +23,15 @@ def load(name: str) -> ModuleType:
     return module
 
 
-def test_spiral_reaches_97_percent_training_accuracy():
+def test_spiral_reaches_97_percent_training_accuracy(capsys):
     assert load("spiral").main(epochs=40, seed=0, progress=False) >= 0.97
+    assert len(JIT_LINE.findall(capsys.readouterr().out)) == 1  # it trains with jit=True
 
 
-def test_digits_reaches_96_percent_test_accuracy():
+def test_digits_reaches_96_percent_test_accuracy(capsys):
     pytest.importorskip("sklearn")
     assert load("digits").main(epochs=10, seed=0, progress=False) >= 0.96
+    assert len(JIT_LINE.findall(capsys.readouterr().out)) == 1
 
 
 def test_digits_skips_cleanly_without_scikit_learn(monkeypatch, capsys):
@@ -48,22 +54,26 @@ def test_ladder_neuron_matches_micrograd_and_learns_the_moons(capsys):
     expected = {"o": 0.7071, "x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}  # micrograd's numbers
     assert all(abs(result[k] - v) < 1e-4 for k, v in expected.items())
     assert result["moons_accuracy"] >= 0.97
+    assert len(JIT_LINE.findall(capsys.readouterr().out)) == 1  # the moons MLP trains with jit=True
 
 
-def test_ladder_makemore_learns_and_its_manual_logit_gradient_agrees():
+def test_ladder_makemore_learns_and_its_manual_logit_gradient_agrees(capsys):
     result = load("makemore").main(steps=300, seed=0, verbose=False)
     assert result["loss"] < 2.6 < 3.29  # from log(27) = 3.30 at the start
     assert result["logit_gradient_difference"] < 1e-6
     letters = set("abcdefghijklmnopqrstuvwxyz")
     assert len(result["samples"]) == 8 and all(set(s) <= letters for s in result["samples"])
+    assert len(JIT_LINE.findall(capsys.readouterr().out)) == 1  # printed even when not verbose
 
 
-def test_ladder_cnn_reaches_95_percent_on_digits():
+def test_ladder_cnn_reaches_95_percent_on_digits(capsys):
     pytest.importorskip("sklearn")
     assert load("cnn").main(epochs=8, seed=0, progress=False) >= 0.95
+    assert len(JIT_LINE.findall(capsys.readouterr().out)) == 1
 
 
-def test_ladder_tiny_gpt_learns():
+def test_ladder_tiny_gpt_learns(capsys):
     result = load("gpt").main(steps=60, seed=0, verbose=False)
     assert result["last_loss"] < result["first_loss"] - 0.2
     assert len(result["sample"]) == 60 and set(result["sample"]) <= set(".abcdefghijklmnopqrstuvwxyz")
+    assert len(JIT_LINE.findall(capsys.readouterr().out)) == 1

@@ -51,3 +51,18 @@ def check_read(t: Any, what: str) -> None:
     active = function.TRACER
     if active is not None:
         active.check_read(t, what)
+
+
+@replayed
+def assign_grad(t: Any, value: Any) -> None:
+    """`t.grad = value` as a traced step does it: recorded, so each replay assigns it too."""
+    t.grad = value
+
+
+@replayed
+def derived(fn: Callable[..., Any], *args: Any) -> Any:
+    """`fn(*args)`: numpy work on tensors' values outside any op (a comparison mask, a
+    sign), which a tracing `tinygrad_ce.jit` records as a call, so that each replay
+    computes it again from that replay's arrays (pass `t.data` itself, not an array
+    computed from it, so the trace sees where the values come from)."""
+    return fn(*args)

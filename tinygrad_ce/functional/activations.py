@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.trace import derived
 from ..ops import Linear, Where
 from ..tensor import Tensor
 from .scopes import named_scope
@@ -92,13 +93,13 @@ def _masked(x: Tensor, mask: np.ndarray, value: float = 0.0) -> Tensor:
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, else negative_slope * x (gradient negative_slope at 0, as PyTorch)."""
     x = as_tensor(x, "leaky_relu", "x")
-    return where(x.data > 0, x, x * negative_slope)
+    return where(derived(np.greater, x.data, 0), x, x * negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """x for x > 0, else alpha * (exp(x) - 1) (gradient alpha at 0)."""
     x = as_tensor(x, "elu", "x")
-    positive = x.data > 0
+    positive = derived(np.greater, x.data, 0)  # (masks via `derived`: a jit replay recomputes them)
     return where(positive, x, _masked(x, positive).expm1() * alpha)
 
 
@@ -110,7 +111,7 @@ def selu(x: Any) -> Tensor:
 def celu(x: Any, alpha: float = 1.0) -> Tensor:
     """x for x > 0, else alpha * (exp(x / alpha) - 1)."""
     x = as_tensor(x, "celu", "x")
-    positive = x.data > 0
+    positive = derived(np.greater, x.data, 0)
     return where(positive, x, (_masked(x, positive) / alpha).expm1() * alpha)
 
 
@@ -134,12 +135,16 @@ def silu(x: Any) -> Tensor:
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's)."""
     x = as_tensor(x, "softplus", "x")
-    linear_part = x.data * beta > threshold
+    linear_part = derived(_above, x.data, beta, threshold)
     z = _masked(x, linear_part) * beta
-    positive = z.data >= 0  # log(1 + e^z) = z [z >= 0] + log(1 + e^-|z|): exp never overflows
-    sign = Tensor(np.where(positive, 1, -1).astype(x.dtype))
-    soft = (z * Tensor(positive.astype(x.dtype)) + (-(z * sign)).exp().log1p()) / beta
+    positive = derived(np.greater_equal, z.data, 0)
+    # log(1 + e^z) = z [z >= 0] + log(1 + e^-|z|), -|z| = -z at 0: exp never overflows
+    soft = (where(positive, z, 0.0) + where(positive, -z, z).exp().log1p()) / beta
     return where(linear_part, x, soft)
+
+
+def _above(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    return x * beta > threshold
 
 
 def mish(x: Any) -> Tensor:
@@ -157,7 +162,8 @@ def softsign(x: Any) -> Tensor:
 def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """x limited to [min_val, max_val]; the gradient is 0 at the bounds (PyTorch's, unlike clamp)."""
     x = as_tensor(x, "hardtanh", "x")
-    return where(x.data <= min_val, min_val, where(x.data >= max_val, max_val, x))
+    low, high = derived(np.less_equal, x.data, min_val), derived(np.greater_equal, x.data, max_val)
+    return where(low, min_val, where(high, max_val, x))
 
 
 def relu6(x: Any) -> Tensor:
@@ -174,15 +180,15 @@ def hardswish(x: Any) -> Tensor:
     """0 up to -3, x (x + 3) / 6 between, x from 3 on (PyTorch 2.13's pieces and slopes:
     0 at -3, 1 at 3)."""
     x = as_tensor(x, "hardswish", "x")
-    return where(x.data <= -3, 0.0, where(x.data < 3, x * (x + 3) / 6, x))
+    low, middle = derived(np.less_equal, x.data, -3), derived(np.less, x.data, 3)
+    return where(low, 0.0, where(middle, x * (x + 3) / 6, x))
 
 
 def logsigmoid(x: Any) -> Tensor:
     """log(sigmoid(x)) = x [x < 0] - log(1 + exp(-|x|)): finite for large negative x."""
     x = as_tensor(x, "logsigmoid", "x")
-    negative = x.data < 0
-    sign = Tensor(np.where(negative, -1, 1).astype(x.dtype))
-    return x * Tensor(negative.astype(x.dtype)) - (-(x * sign)).exp().log1p()
+    negative = derived(np.less, x.data, 0)  # (-|x| is -x at 0: PyTorch's gradient 1/2 there)
+    return where(negative, x, 0.0) - where(negative, x, -x).exp().log1p()
 
 
 def softmin(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -194,6 +200,6 @@ def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tenso
     """x / max(||x||_p, eps) along `dim` (a zero vector stays zero, with zero gradient)."""
     x = as_tensor(x, "normalize", "x")
     total = (x.abs() ** p).sum(axis=dim, keepdims=True)
-    nonzero = total.data > 0
-    norm = where(nonzero, _masked(total, ~nonzero, 1.0) ** (1 / p), 0.0)
-    return x / where(norm.data > eps, norm, eps)
+    nonzero = derived(np.greater, total.data, 0)
+    norm = where(nonzero, _masked(total, derived(np.logical_not, nonzero), 1.0) ** (1 / p), 0.0)
+    return x / where(derived(np.greater, norm.data, eps), norm, eps)

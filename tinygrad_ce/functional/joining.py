@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ..autograd.trace import derived
 from ..ops import Cat, Einsum
 from ..tensor import Tensor
 from ..tensor.arrays import either, normalize_axis
@@ -92,13 +93,15 @@ def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise max with numpy broadcasting; at ties each side gets half the gradient
     (PyTorch's rule); nan propagates."""
     a, b = (as_tensor(a, "maximum", "a"), as_tensor(b, "maximum", "b"))
-    return where(a.data > b.data, a, where(a.data < b.data, b, (a + b) / 2))
+    above, below = derived(np.greater, a.data, b.data), derived(np.less, a.data, b.data)
+    return where(above, a, where(below, b, (a + b) / 2))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise min; ties split the gradient equally, as `maximum`."""
     a, b = (as_tensor(a, "minimum", "a"), as_tensor(b, "minimum", "b"))
-    return where(a.data < b.data, a, where(a.data > b.data, b, (a + b) / 2))
+    below, above = derived(np.less, a.data, b.data), derived(np.greater, a.data, b.data)
+    return where(below, a, where(above, b, (a + b) / 2))
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.trace import derived
 from ..ops import SoftmaxCrossEntropy
 from ..tensor import Tensor
 from ..tensor.arrays import get_default_dtype
@@ -225,8 +226,8 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
     if np.any((p.data < 0) | (p.data > 1)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
     log_p, log_q = p.log(), (1 - p).log()
-    log_p = where(log_p.data < -100, -100.0, log_p)
-    log_q = where(log_q.data < -100, -100.0, log_q)
+    log_p = where(derived(np.less, log_p.data, -100), -100.0, log_p)  # (a jit replay recomputes masks)
+    log_q = where(derived(np.less, log_q.data, -100), -100.0, log_q)
     return _reduce(_weighted(-(y * log_p + (1 - y) * log_q), weight, "binary_cross_entropy"), reduction)
 
 
@@ -246,7 +247,8 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
     d = x - y
     if beta == 0:
         return _reduce(d.abs(), reduction)
-    return _reduce(where(np.abs(d.data) < beta, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction)
+    small = derived(_within, d.data, np.less, beta)
+    return _reduce(where(small, d * d * (0.5 / beta), d.abs() - 0.5 * beta), reduction)
 
 
 @named_scope("huber_loss")
@@ -256,7 +258,12 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     d = x - y
-    return _reduce(where(np.abs(d.data) <= delta, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
+    small = derived(_within, d.data, np.less_equal, delta)
+    return _reduce(where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
+
+
+def _within(d: np.ndarray, compare: np.ufunc, bound: float) -> np.ndarray:
+    return compare(np.abs(d), bound)
 
 
 @named_scope("kl_div")
@@ -269,7 +276,7 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
     if log_target:
         losses = t.exp() * (t - x)
     else:
-        present = t.data > 0
+        present = derived(np.greater, t.data, 0)
         log_t = where(present, where(present, t, 1.0).log(), 0.0)
         losses = t * log_t - t * x
     if batchmean:

@@ -62,13 +62,14 @@ class Targets:
         return picked if self.target_coef is None else picked * self.target_coef
 
     def subtract_coefficients(self, grad: np.ndarray, scale: Any) -> None:
-        """grad -= w_c q_ic * scale, in place, for the C-contiguous (M, C) array `grad`."""
+        """grad -= w_c q_ic * scale, in place, for the C-contiguous (M, C) array `grad`
+        (`scale`: a number or an (M, 1) array)."""
         if self.soft is not None:
             grad -= self.soft * scale
             return
         m = len(grad)
         picked = scale if self.target_coef is None else self.target_coef.reshape(m, 1) * scale
-        grad.reshape(-1)[self.flat] -= picked.ravel() if picked.ndim else picked  # (a view)
+        grad.reshape(-1)[self.flat] -= picked.ravel() if np.ndim(picked) else picked  # (a view)
         if self.uniform_coef is not None:
             grad -= (scale if self.valid is None else self.valid.reshape(m, 1) * scale) * self.uniform_coef
 

@@ -79,9 +79,15 @@ class SoftmaxCrossEntropy(Function):
         buf, total = self.saved
         if buf is None:  # a second backward (retain_graph): the first one gave its buffer away
             buf, total = _exponentials(x, t, loss=False)[:2]
+        if reduction == "mean":  # a Python number: no 0-d array arithmetic (a NumPy call each)
+            scale = float(g) / t.denominator if t.denominator else float(g) * 0
+        elif reduction == "sum":
+            scale = float(g)
         factor = scale / total if row_total is None else (row_total * scale) / total
         grad = buf if buf.ndim == 2 else buf.reshape(len(total), t.classes)  # (a view of buf)
-        np.multiply(grad, factor.astype(grad.dtype, copy=False), out=grad)  # p * scale, in place
+        if factor.dtype != grad.dtype:
+            factor = factor.astype(grad.dtype)
+        np.multiply(grad, factor, out=grad)  # p * scale, in place
         t.subtract_coefficients(grad, scale)  # grad -= w q * scale, sparse for class indices
         self.saved = (None, total)  # buf is the gradient now, owned by the caller
         return (buf,)  # x's shape, a fresh array (not a view): the engine keeps it, uncopied

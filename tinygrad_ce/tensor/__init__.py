@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import PRIMITIVES, ShapeError, Variable, backward
 from ..autograd import function as _function
-from ..autograd.trace import check_read, replayed
+from ..autograd.trace import assign_grad, check_read, derived
 from .arrays import (  # noqa: F401  (get/set_default_dtype: re-exported, their old home)
     NUMERIC_KINDS,
     as_dtype,
@@ -79,7 +79,7 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
     @grad.setter
     def grad(self, value: Any) -> None:
         if _function.TRACER is not None:  # tinygrad_ce.jit: each replay assigns it again
-            _assign_grad(self, value)
+            assign_grad(self, value)
             return
         if value is not None:
             if isinstance(value, np.ndarray):
@@ -298,25 +298,25 @@ class Tensor(Variable, ShapeMethods, ElementwiseMethods, ReduceMethods):
         return self @ other
 
     # ------------------------------------------------------------------ comparisons
-    # Not differentiable: they return bool tensors. `==` keeps Python's identity meaning
-    # (Tensors are dict keys in the engine); compare values with `np.asarray(a) == b`.
+    # Not differentiable: they return bool tensors (a jit replay recomputes them). `==`
+    # compares values; hashing stays by identity (Tensors are dict keys in the engine).
     def __lt__(self, other: Operand) -> Tensor:
-        return Tensor(self.data < self._operand(other).data)
+        return Tensor(derived(np.less, self.data, self._operand(other).data))
 
     def __le__(self, other: Operand) -> Tensor:
-        return Tensor(self.data <= self._operand(other).data)
+        return Tensor(derived(np.less_equal, self.data, self._operand(other).data))
 
     def __gt__(self, other: Operand) -> Tensor:
-        return Tensor(self.data > self._operand(other).data)
+        return Tensor(derived(np.greater, self.data, self._operand(other).data))
 
     def __ge__(self, other: Operand) -> Tensor:
-        return Tensor(self.data >= self._operand(other).data)
+        return Tensor(derived(np.greater_equal, self.data, self._operand(other).data))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == self._operand(other).data)
+        return Tensor(derived(np.equal, self.data, self._operand(other).data))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != self._operand(other).data)
+        return Tensor(derived(np.not_equal, self.data, self._operand(other).data))
 
     __hash__ = Variable.__hash__  # by identity: a Tensor stays usable as a dict key
 
@@ -397,9 +397,3 @@ for _method, (_op, _reflected) in _OPERATORS.items():
     _fn.__name__ = _fn.__qualname__ = _method
     _fn.__doc__ = f"The `{_op}` primitive{' with the operands swapped' if _reflected else ''}; broadcasts."
     setattr(Tensor, _method, _fn)
-
-
-@replayed
-def _assign_grad(t: Tensor, value: Any) -> None:
-    """`t.grad = value`, recorded by a tracing `tinygrad_ce.jit` (a replay assigns it too)."""
-    t.grad = value

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import PRIMITIVES
+from ..autograd.trace import derived
 from ._methods import TensorMethods
 from .arrays import either
 
@@ -82,11 +83,12 @@ class ElementwiseMethods(TensorMethods):
 
     # ------------------------------------------------------------------ composed
     def abs(self) -> Any:
-        """|x| = x * sign(x), the sign held constant: gradient sign(x), 0 at 0 (as PyTorch).
+        """|x| = x * sign(x), the sign held constant (`derived`: a jit replay recomputes
+        it): gradient sign(x), 0 at 0 (as PyTorch).
         Integer tensors give numpy's abs (not differentiable)."""
         if self.dtype.kind != "f":
-            return self._wrap(np.abs(self.data))
-        return self * self._wrap(np.sign(self.data))
+            return self._wrap(derived(np.abs, self.data))
+        return self * self._wrap(derived(np.sign, self.data))
 
     def sqrt(self) -> Any:
         """x ** 0.5."""
@@ -162,28 +164,28 @@ class ElementwiseMethods(TensorMethods):
     # ------------------------------------------------------------------ not differentiable
     def sign(self) -> Any:
         """-1, 0 or 1 (nan for nan); not differentiable."""
-        return self._wrap(np.sign(self.data))
+        return self._wrap(derived(np.sign, self.data))
 
     def floor(self) -> Any:
         """Round down; not differentiable."""
-        return self._wrap(np.floor(self.data))
+        return self._wrap(derived(np.floor, self.data))
 
     def ceil(self) -> Any:
         """Round up; not differentiable."""
-        return self._wrap(np.ceil(self.data))
+        return self._wrap(derived(np.ceil, self.data))
 
     def round(self, decimals: int = 0) -> Any:
         """Round half to even (numpy and PyTorch); not differentiable."""
-        return self._wrap(np.round(self.data, decimals))
+        return self._wrap(derived(np.round, self.data, decimals))
 
     def isnan(self) -> Any:
         """Elementwise test (a bool tensor)."""
-        return self._wrap(np.isnan(self.data))
+        return self._wrap(derived(np.isnan, self.data))
 
     def isinf(self) -> Any:
         """Elementwise test (a bool tensor)."""
-        return self._wrap(np.isinf(self.data))
+        return self._wrap(derived(np.isinf, self.data))
 
     def isfinite(self) -> Any:
         """Elementwise test (a bool tensor)."""
-        return self._wrap(np.isfinite(self.data))
+        return self._wrap(derived(np.isfinite, self.data))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import PRIMITIVES
+from ..autograd.trace import derived
 from ._methods import TensorMethods
 from .arrays import check_flag, either, normalize_axis
 
@@ -145,7 +146,7 @@ class ReduceMethods(TensorMethods):
                 raise ValueError(f"logsumexp: the tensor of shape {self.shape} is empty")
             return PRIMITIVES["LogSumExp"](self, axis=axes, keepdims=keepdims)
         m = self.max(axis=axis, keepdims=True).detach()
-        m = self._wrap(np.where(np.isfinite(m.data), m.data, 0).astype(self.dtype))
+        m = self._wrap(derived(_finite_or_zero, m.data, self.dtype))
         out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
         if keepdims:
             return out
@@ -191,14 +192,13 @@ class ReduceMethods(TensorMethods):
         a = None if axis is None else _one(op, axis, self.ndim)
         if self.size == 0:
             raise ValueError(f"{op}: the tensor of shape {self.shape} is empty")
-        return self._wrap(np.asarray(getattr(self.data, op)(axis=a, keepdims=keepdims)))
+        return self._wrap(derived(_index_reduce, self.data, op, a, keepdims))
 
     def argsort(self, axis: int = -1, descending: bool = False, *, dim: Any = None) -> Any:
         """Indices that sort along `axis` (stable; ties keep their order)."""
         a = _one("argsort", either("argsort", "axis", axis, -1, "dim", dim), self.ndim)
-        keys = self.data.astype(np.int64) if self.dtype.kind in "bu" else self.data
-        keys = -keys if check_flag(descending, "argsort", "descending") else keys
-        return self._wrap(np.argsort(keys, axis=a, kind="stable"))
+        descending = check_flag(descending, "argsort", "descending")
+        return self._wrap(derived(_argsort, self.data, a, descending))
 
     def sort(self, axis: int = -1, descending: bool = False, *, dim: Any = None) -> tuple[Any, Any]:
         """(values, indices) sorted along `axis`, as PyTorch; the values are differentiable."""
@@ -213,3 +213,17 @@ class ReduceMethods(TensorMethods):
             raise ValueError(f"topk: k must be an int in [0, {self.shape[a]}], got {k!r}")
         indices = self.argsort(a, descending=largest)[(slice(None),) * a + (slice(0, k),)]
         return self.gather(a, indices), indices
+
+
+# (numpy work on values that a jit replay recomputes: see `autograd.trace.derived`)
+def _finite_or_zero(m: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    return np.where(np.isfinite(m), m, 0).astype(dtype)
+
+
+def _index_reduce(x: np.ndarray, op: str, axis: int | None, keepdims: bool) -> np.ndarray:
+    return np.asarray(getattr(x, op)(axis=axis, keepdims=keepdims))
+
+
+def _argsort(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    keys = x.astype(np.int64) if x.dtype.kind in "bu" else x
+    return np.argsort(-keys if descending else keys, axis=axis, kind="stable")

@@ -177,9 +177,9 @@ class Recorder:
         if isinstance(data, np.ndarray) and (constant or self._shares_input(data)):
             raise TraceError(
                 f"{WHO}: a Tensor of shape {t.shape} was made inside the traced step from the "
-                "values of a traced tensor or argument in numpy (a view of an argument, a "
-                "comparison, sign()/abs()/argmax()/...): its values would be frozen into "
-                "every replay" + _frozen_hint()
+                "values of a traced tensor or argument in numpy (a view of an argument, numpy "
+                "work on `.data`): its values would be frozen into every replay; the Tensor "
+                "methods (comparisons, abs, sign, argmax, ...) replay" + _frozen_hint()
             )
         # any other array is a constant of the step (a mask made from shapes, ...): the
         # second call traces again and `same_trace` checks that it did not change

@@ -10,13 +10,15 @@ are one `.npz` (no pickle, written atomically) with the keys "model.<name>",
 - `loop`: fit, StepInfo;
 - `evaluate`: evaluate, Evaluation, predict, accuracy;
 - `history`: History;
-- `checkpoint`: save_checkpoint, read_checkpoint, load_checkpoint, atomic_open.
+- `checkpoint`: save_checkpoint, read_checkpoint, load_checkpoint, atomic_open;
+- `speedup`: jit_speedup, JitSpeedup (fit's step timed eager and with jit=True).
 """
 
 from .checkpoint import CHECKPOINT_FORMAT, atomic_open, load_checkpoint, read_checkpoint, save_checkpoint
 from .evaluate import Evaluation, LossFn, accuracy, evaluate, predict
 from .history import History
 from .loop import StepInfo, fit
+from .speedup import JitSpeedup, jit_speedup
 
 __all__ = [
     "fit",
@@ -32,4 +34,6 @@ __all__ = [
     "load_checkpoint",
     "atomic_open",
     "CHECKPOINT_FORMAT",
+    "jit_speedup",
+    "JitSpeedup",
 ]
