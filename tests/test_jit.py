@@ -515,3 +515,39 @@ def test_masks_from_values_are_recomputed_at_each_replay(name: str) -> None:
         np.testing.assert_array_equal(replayed, eager)
         np.testing.assert_array_equal(w.grad.data, eager_grad)
     assert jitted.trace_count == 1
+
+
+@pytest.mark.parametrize("clip", ["norm", "value", "pool", "pool_indices"])
+def test_gradient_clipping_and_pooling_replay_as_eager(clip: str) -> None:
+    def run(jit: bool) -> list[np.ndarray]:
+        tg.manual_seed(0)
+        conv = nn.Conv2d(1, 2, 3)
+        opt = optim.SGD(conv.parameters(), lr=0.5)
+
+        def step(x):
+            opt.zero_grad()
+            h = conv(x)
+            if clip.startswith("pool"):
+                h, idx = F.max_pool2d(h, 2, return_indices=True, fused=clip == "pool")
+                h = h + idx.astype(h.dtype) * 0.01
+            loss = (h**2).mean()
+            loss.backward()
+            norm = tg.Tensor(np.zeros((), np.float32))
+            if clip == "norm":
+                norm = nn.utils.clip_grad_norm_(conv.parameters(), 0.1)
+            elif clip == "value":
+                nn.utils.clip_grad_value_(conv.parameters(), 0.01)
+            opt.step()
+            return loss, norm
+
+        f = tg.jit(step) if jit else step
+        rng = np.random.default_rng(5)
+        xs = [rng.normal(size=(2, 1, 6, 6)).astype(np.float32) for _ in range(3)]
+        out = []
+        for x in [xs[0], xs[0], xs[1], xs[2], xs[1]]:
+            loss, norm = f(x)
+            out += [loss.data.copy(), norm.data.copy()]
+        return out + [p.data.copy() for p in conv.parameters()]
+
+    for a, b in zip(run(False), run(True)):
+        np.testing.assert_array_equal(a, b)

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from .. import _checks as checks
-from ..ops.conv import Col2im, Conv2d, Im2col, im2col, out_size
-from ..ops.pool import MaxPool2d, flat_indices, lowest
+from ..autograd.trace import derived
+from ..ops.conv import Col2im, Conv2d, Im2col, out_size
+from ..ops.pool import MaxPool2d, Winners, flat_indices, kept_indices, lowest, window_winners
 from ..tensor import Tensor
 from .activations import as_tensor
 from .joining import einsum
@@ -301,21 +302,18 @@ def max_pool2d(
     )
     width = x.shape[3]
     if fused:
-        keep: Any = [] if return_indices else None  # (a list when return_indices)
+        keep = Winners() if return_indices else None
         names = ("kernel", "stride", "padding", "dilation")
         out = MaxPool2d.apply(x, **dict(zip(names, geometry)), extra=(eh, ew), keep=keep)
-        return (out, Tensor(flat_indices(keep[0], width, *geometry))) if return_indices else out
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry
+        return (out, Tensor(derived(kept_indices, keep, width, geometry))) if return_indices else out
+    (ph, pw) = geometry[2]
     n, c = x.shape[:2]
     low = lowest(x.dtype)  # the padding never wins
-    data = np.pad(x.data, ((0, 0), (0, 0), (0, eh), (0, ew)), constant_values=low) if eh or ew else x.data
-    cols = im2col(data, *geometry, value=low).reshape(n, c, kh * kw, oh, ow)
-    first = np.argmax(cols, axis=2)  # first maximum (and first NaN) of each window
-    rows = (first // kw) * dh + np.arange(oh)[:, None] * sh
-    columns = (first % kw) * dw + np.arange(ow)[None, :] * sw
+    # (numpy on the values: through `derived`, so that a jit replay finds the winners again)
+    first, rows, columns = derived(window_winners, x.data, geometry, (eh, ew), (oh, ow), low)
     xp = x.pad((pw, pw + ew, ph, ph + eh), value=low) if ph or pw or eh or ew else x
     out = xp[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, columns]
-    return (out, Tensor(flat_indices(first, width, *geometry))) if return_indices else out
+    return (out, Tensor(derived(flat_indices, first, width, *geometry))) if return_indices else out
 
 
 def _divisors(n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _checks as checks
 from .. import functional as F
 from .._checks import got
+from ..autograd.trace import replayed
 from ..tensor import Tensor, get_default_dtype
 
 _EPS = 1e-6  # PyTorch's: the scale is max_norm / (total_norm + 1e-6)
@@ -96,6 +97,11 @@ def clip_grads_with_norm_(
         what = "clip_grads_with_norm_: total_norm must be a number or a 0-d Tensor"
         raise TypeError(f"{what}, got {got(total_norm)}")
     total = total.astype(total.dtype if total.dtype.kind == "f" else get_default_dtype())
+    _scale_grads(params, max_norm, total)
+
+
+@replayed  # (tinygrad_ce.jit: a replay scales that step's gradients; so below)
+def _scale_grads(params: list[Tensor], max_norm: float, total: np.ndarray) -> None:
     # PyTorch computes max_norm / (total + eps) as reciprocal(total + eps) * max_norm, in total's dtype
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         coef = np.minimum(np.reciprocal(total + total.dtype.type(_EPS)) * total.dtype.type(max_norm), 1.0)
@@ -129,17 +135,29 @@ def clip_grad_norm_(
     `foreach` is accepted and ignored."""
     params = _tensors("clip_grad_norm_", "parameters", parameters)
     max_norm = _max_norm("clip_grad_norm_", max_norm)
+    _norm_type("clip_grad_norm_", norm_type)
+    checks.boolean("clip_grad_norm_", "error_if_nonfinite", error_if_nonfinite)
+    return Tensor(_clip_norm(params, max_norm, norm_type, error_if_nonfinite))
+
+
+@replayed
+def _clip_norm(params: list[Tensor], max_norm: float, norm_type: Any, error_if_nonfinite: bool) -> np.ndarray:
+    """clip_grad_norm_'s work on the gradients the parameters hold now: the total norm."""
     grads = [p.grad for p in params if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if grads:
         clip_grads_with_norm_(params, max_norm, total)
-    return total
+    return total.data
 
 
 def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient of `parameters` to [-clip_value, clip_value], in place."""
     params = _tensors("clip_grad_value_", "parameters", parameters)
-    clip_value = checks.number("clip_grad_value_", "clip_value", clip_value, low=0.0)
+    _clip_values(params, checks.number("clip_grad_value_", "clip_value", clip_value, low=0.0))
+
+
+@replayed
+def _clip_values(params: list[Tensor], clip_value: float) -> None:
     for param in params:
         grad = param.grad
         if grad is None:
@@ -173,7 +191,12 @@ def vector_to_parameters(vec: Tensor, parameters: Any) -> None:
         raise ValueError(
             f"vector_to_parameters: vec has {vec.shape[0]} elements but the parameters hold {total}"
         )
+    _copy_into(vec.data, params)
+
+
+@replayed
+def _copy_into(values: np.ndarray, params: list[Tensor]) -> None:
     start = 0
     for p in params:
-        np.copyto(p.data, vec.data[start : start + p.data.size].reshape(p.shape), casting="unsafe")
+        np.copyto(p.data, values[start : start + p.data.size].reshape(p.shape), casting="unsafe")
         start += p.data.size

@@ -8,13 +8,13 @@ pads the bottom and right further (ceil_mode's last, partial windows)."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .conv import _col2im
+from .conv import _col2im, im2col
 
 
 def lowest(dtype: np.dtype) -> float:
@@ -55,8 +55,8 @@ class MaxPool2d(Function):
     def forward(self, x, kernel, stride, padding, dilation, extra=(0, 0), keep=None):
         self.geometry, self.shape, self.extra = (kernel, stride, padding, dilation), x.shape, extra
         out, self.where = window_max(x, *self.geometry, extra)
-        if keep is not None:  # a list: the caller wants the winners (return_indices)
-            keep.append(self.where)
+        if keep is not None:  # a `Winners`: the caller wants them (return_indices)
+            keep.where = self.where  # (each call, a jit replay's too, replaces it)
         return out
 
     # d max_pool2d = col2im(g at each window's first maximum, 0 at the other offsets)
@@ -103,3 +103,32 @@ def _unpool(g: np.ndarray, where: np.ndarray, shape, geometry) -> np.ndarray:
             else:
                 window += hit
     return np.ascontiguousarray(full[:, :, ph : ph + shape[2], pw : pw + shape[3]]) if ph or pw else full
+
+
+def window_winners(data: np.ndarray, geometry: tuple, extra: tuple, size: tuple, low: Any) -> tuple:
+    """(first, rows, columns): each window's first maximum (and first NaN) as an offset
+    into the window and as row/column indices into the padded input."""
+    kernel, stride, padding, dilation = geometry
+    (kh, kw), (sh, sw), (dh, dw), (eh, ew), (oh, ow) = kernel, stride, dilation, extra, size
+    n, c = data.shape[:2]
+    data = np.pad(data, ((0, 0), (0, 0), (0, eh), (0, ew)), constant_values=low) if eh or ew else data
+    cols = im2col(data, kernel, stride, padding, dilation, value=low).reshape(n, c, kh * kw, oh, ow)
+    first = np.argmax(cols, axis=2)
+    rows = (first // kw) * dh + np.arange(oh)[:, None] * sh
+    return first, rows, (first % kw) * dw + np.arange(ow)[None, :] * sw
+
+
+class Winners:
+    """Where `MaxPool2d.forward` leaves each window's winning offset for return_indices.
+    An output, not a constant: any two compare equal (a jit trace compares constants)."""
+
+    __slots__ = ("where",)
+    where: np.ndarray
+
+    def __eq__(self, other: object) -> bool:  # (and so not hashable)
+        return type(other) is Winners
+
+
+def kept_indices(keep: Winners, width: int, geometry: tuple) -> np.ndarray:
+    """The flat indices of the winners the fused op left in `keep` (its latest call's)."""
+    return flat_indices(keep.where, width, *geometry)
