@@ -35,8 +35,11 @@ def numpy_step(x, y, w1, b1, w2, b2):
         z += b2
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        p[np.arange(len(y)), y] -= 1  # dL/dz = (p - onehot) / N
+        total = p.sum(axis=1, keepdims=True)
+        rows = np.arange(len(y))
+        loss = (np.log(total[:, 0]) - z[rows, y]).mean()  # the loss too, as every step returns it
+        p /= total
+        p[rows, y] -= 1  # dL/dz = (p - onehot) / N
         p /= len(y)
         dw2, db2 = a.T @ p, p.sum(axis=0)
         da = p @ w2.T
@@ -44,6 +47,7 @@ def numpy_step(x, y, w1, b1, w2, b2):
         dw1, db1 = x.T @ da, da.sum(axis=0)
         for param, g in ((w1, dw1), (b1, db1), (w2, dw2), (b2, db2)):
             param -= LR * g
+        return loss
 
     return step
 

@@ -69,7 +69,7 @@ class Targets:
             return
         m = len(grad)
         picked = scale if self.target_coef is None else self.target_coef.reshape(m, 1) * scale
-        grad.reshape(-1)[self.flat] -= picked.ravel() if np.ndim(picked) else picked  # (a view)
+        grad.reshape(-1)[self.flat] -= picked.ravel() if isinstance(picked, np.ndarray) else picked
         if self.uniform_coef is not None:
             grad -= (scale if self.valid is None else self.valid.reshape(m, 1) * scale) * self.uniform_coef
 

@@ -62,14 +62,9 @@ class SoftmaxCrossEntropy(Function):
 
     def backward(self, g, out, x):  # d loss / dz_ij = p_ij sum_c(w_c q_ic) - w_j q_ij
         t, reduction = self.targets, self.reduction
-        if reduction == "mean":  # a mean over zero weight: nan loss, zero gradient
-            scale = g / t.denominator if t.denominator else g * 0
-        elif reduction == "none":
-            scale = g.reshape(-1, 1)
-        else:
-            scale = g
         row_total = None if t.row_total is None else t.row_total.reshape(-1, 1)
         if isinstance(x, Tensor):  # recorded backward: p from the composed softmax
+            scale = _scale(g, t, reduction)
             rows = x.reshape(math.prod(t.lead_shape), t.classes)
             p = (rows if t.valid is None else where(t.valid[:, None] > 0, rows, 0)).softmax(-1)
             p_scaled = p if row_total is None else p * row_total
@@ -79,10 +74,8 @@ class SoftmaxCrossEntropy(Function):
         buf, total = self.saved
         if buf is None:  # a second backward (retain_graph): the first one gave its buffer away
             buf, total = _exponentials(x, t, loss=False)[:2]
-        if reduction == "mean":  # a Python number: no 0-d array arithmetic (a NumPy call each)
-            scale = float(g) / t.denominator if t.denominator else float(g) * 0
-        elif reduction == "sum":
-            scale = float(g)
+        # (a Python number for a 0-d g: no 0-d array arithmetic, a NumPy call each)
+        scale = _scale(g if reduction == "none" else float(g), t, reduction)
         factor = scale / total if row_total is None else (row_total * scale) / total
         grad = buf if buf.ndim == 2 else buf.reshape(len(total), t.classes)  # (a view of buf)
         if factor.dtype != grad.dtype:
@@ -91,6 +84,15 @@ class SoftmaxCrossEntropy(Function):
         t.subtract_coefficients(grad, scale)  # grad -= w q * scale, sparse for class indices
         self.saved = (None, total)  # buf is the gradient now, owned by the caller
         return (buf,)  # x's shape, a fresh array (not a view): the engine keeps it, uncopied
+
+
+def _scale(g: Any, targets: Any, reduction: str) -> Any:
+    """d loss / d (each row's loss), from the incoming gradient `g` (a number, an
+    ndarray or a Tensor): 1/denominator for "mean" (0 for a mean over zero weight: a nan
+    loss, zero gradient), g per row (M, 1) for "none", g for "sum"."""
+    if reduction == "mean":
+        return g / targets.denominator if targets.denominator else g * 0
+    return g.reshape(-1, 1) if reduction == "none" else g
 
 
 _LIMITS: dict[np.dtype, float] = {}
@@ -155,11 +157,12 @@ def _exponentials(x: np.ndarray, targets: Any, loss: bool = True) -> tuple:
 def _shared_shift(src: np.ndarray, e: np.ndarray, targets: Any, loss: bool) -> tuple | None:
     """(total, losses) with exp(x - s) for one shift s shared by all rows (0, or the
     largest logit when that is beyond +-_exp_limit): no pass for row maxima nor a
-    subtraction when s = 0. None when some row's largest term fell below e^-limit (its
-    smaller terms may have underflowed) or a logit is inf/nan: the row-max path then.
-    Class indices without smoothing: each row's loss is log(total / exp(x_target - s)),
-    taken from `e` itself (good to ~eps absolute, as the row-max path is); rows whose target term is
-    below e^-45 of the total (a loss over 45) use log(total) + s - x_target instead."""
+    subtraction when s = 0. Each row's loss is log(total / exp(x_target - s)), both
+    read from `e` (good to ~eps absolute, as the row-max path). None, for the row-max
+    path, when a logit is inf/nan or some row's target term is below C e^-limit: then
+    its row's largest term may be below e^-limit (its smaller terms underflowed) or its
+    loss is over ~40 (only then can the target term lose precision). With `loss` False
+    the check is on each row's total instead."""
     limit = _exp_limit(e.dtype)
     if not src.size:
         return None
@@ -172,20 +175,12 @@ def _shared_shift(src: np.ndarray, e: np.ndarray, targets: Any, loss: bool) -> t
     else:
         np.exp(src, out=e)
     total = row_sums(e)
-    classes = e.shape[-1]
-    if not np.minimum.reduce(total, axis=None) >= classes * math.exp(-limit):
-        return None  # (each row's largest term is at least total / C)
+    least = e.shape[-1] * math.exp(-limit)  # (a row's largest term is at least total / C)
     if not loss:
-        return total, None
-    flat = targets.flat if targets.flat is not None else targets.rows * classes + targets.index
-    share = e.reshape(-1)[flat]  # exp(x_target - s), one per row (a fresh array)
-    np.divide(share, total[:, 0], out=share)  # the target's softmax probability, in (0, 1]
-    if np.minimum.reduce(share, axis=None) >= _SHARE_LIMIT:
-        losses = np.negative(np.log(share, out=share), out=share)
-    else:
-        large = np.log(total[:, 0]) + (e.dtype.type(shift) - src.reshape(-1)[flat])
-        losses = np.where(share >= _SHARE_LIMIT, -np.log(np.maximum(share, _SHARE_LIMIT)), large)
+        return (total, None) if np.minimum.reduce(total, axis=None) >= least else None
+    flat = targets.flat if targets.flat is not None else targets.rows * e.shape[-1] + targets.index
+    target_terms = e.reshape(-1)[flat]  # exp(x_target - s), one per row (a fresh array)
+    if not np.minimum.reduce(target_terms, axis=None) >= least:
+        return None
+    losses = np.log(np.divide(total[:, 0], target_terms, out=target_terms), out=target_terms)
     return total, (losses if targets.target_coef is None else losses * targets.target_coef)
-
-
-_SHARE_LIMIT = math.exp(-45.0)  # (with every total >= C e^-39.9, a target term is then normal)

@@ -24,6 +24,8 @@ from ..tensor import Tensor
 from .hyperparameters import check_group, check_hyperparameter, split_groups
 from .saved import saved_buffer, saved_int, saved_value
 
+SMALL = 4096  # elements: below this an update's temporaries cost less than finding buffers
+
 
 class GroupSetting:
     """`optimizer.<name>`: the first param group's value. Assigning checks the value
@@ -142,6 +144,7 @@ class Optimizer:
         loss = closure() if closure is not None else None
         update, index, params, states = self._update, self._index, self.params, self.state
         for group in self._checked_groups():
+            lr = self._plain_rate(group)
             for p in group["params"]:  # (the hot loop: no generator, no property)
                 grad = p._grad
                 if grad is None:
@@ -149,8 +152,18 @@ class Optimizer:
                 i = index.get(id(p))
                 if i is None or params[i] is not p:
                     i, index = self._reindex(p), self._index
-                update(p, grad.data, states[i], group)
+                data = p.data
+                if lr is not None and data.size < SMALL:  # p -= lr * g, without a call
+                    data -= grad.data * lr
+                else:
+                    update(p, grad.data, states[i], group)
         return loss
+
+    def _plain_rate(self, group: Mapping[str, Any]) -> float | None:
+        """`lr` when this group's rule is plain `p -= lr * grad` with no state (SGD
+        without momentum or weight decay), which `step` then applies itself to small
+        parameters; None otherwise (every update goes through `_update`)."""
+        return None
 
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         """Update `p.data` in place from its gradient `g`, its `state` and its group's values."""

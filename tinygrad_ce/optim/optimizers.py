@@ -16,13 +16,10 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .base import Optimizer
+from .base import SMALL, Optimizer
 from .hyperparameters import _HYPERPARAMETER_CHECKS  # noqa: F401 - the table, where it used to be
 
 Params = Iterable[Tensor] | Iterable[Mapping[str, Any]]
-
-
-_SCRATCH_MIN = 4096  # elements: below this a temporary costs less than finding a buffer
 
 
 def _scratch(owner: Any, like: np.ndarray, slot: int = 0) -> np.ndarray | None:
@@ -31,7 +28,7 @@ def _scratch(owner: Any, like: np.ndarray, slot: int = 0) -> np.ndarray | None:
     intermediate values with `out=` and makes no temporaries: a fresh array each step
     costs an allocation and, at large sizes, page faults. None (numpy allocates, as
     `out=None` means) for small arrays."""
-    if like.size < _SCRATCH_MIN:
+    if like.size < SMALL:
         return None
     pool = owner.__dict__.get("_scratch")
     if pool is None:
@@ -84,10 +81,13 @@ class SGD(Optimizer):
                 f"momentum={values['momentum']}, dampening={values['dampening']}"
             )
 
+    def _plain_rate(self, group: Mapping[str, Any]) -> float | None:
+        return None if group["momentum"] or group["weight_decay"] else group["lr"]
+
     def _update(self, p: Tensor, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         data, momentum, weight_decay = p.data, group["momentum"], group["weight_decay"]
         # (every intermediate goes to reused buffers, no temporaries; small arrays need none)
-        step = _scratch(self, data) if data.size >= _SCRATCH_MIN else None
+        step = _scratch(self, data) if data.size >= SMALL else None
         if weight_decay:  # g = grad + weight_decay * p
             decayed = _scratch(self, data, 1)
             g = np.add(np.multiply(data, weight_decay, out=decayed), g, out=decayed)

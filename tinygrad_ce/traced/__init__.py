@@ -29,10 +29,11 @@ __all__ = ["jit", "Jit", "TraceError"]
 
 def _key(value: Any, where: Any) -> Any:
     """The part of the signature for one argument (`where`: its index or name)."""
-    if isinstance(value, Tensor):
-        return (Tensor, value.data.shape, value.data.dtype.str, value.requires_grad)
+    if isinstance(value, Tensor):  # (dtypes compare by kind, size and byte order)
+        data = value.data
+        return (Tensor, data.shape, data.dtype, value.requires_grad)
     if isinstance(value, np.ndarray):
-        return (np.ndarray, value.shape, value.dtype.str)
+        return (np.ndarray, value.shape, value.dtype)
     try:
         hash(value)
     except TypeError:
@@ -65,7 +66,7 @@ class Jit:
         flat = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args
         key = (
             tuple([_key(a, i) for i, a in enumerate(args)]),
-            tuple(sorted((k, _key(v, repr(k))) for k, v in kwargs.items())),
+            tuple(sorted((k, _key(v, repr(k))) for k, v in kwargs.items())) if kwargs else (),
             mode.enabled,
         )
         replay = self._replays.get(key)

@@ -183,13 +183,20 @@ def _backward(w: _Writer, program: Backward) -> None:
         if k not in written:  # no gradient ever reaches this node or leaf
             continue
         if kind == LEAF:  # (fn: the leaf, out: its `.grad` cell)
-            leaf = (
-                f"args[{fn[1]}], {g[k]}, [None]"
-                if type(fn) is tuple
-                else f"{w.bind(fn, 'L')}, {g[k]}, {w.bind(out)}"
-            )
             w.line(f"if {g[k]} is not None:")
-            w.line(f"_accumulate({leaf}, given)", 2)
+            if type(fn) is tuple:  # an argument of the step: a new `.grad` each call
+                w.line(f"_accumulate(args[{fn[1]}], {g[k]}, [None], given)", 2)
+            elif out[0] is None:
+                w.line(f"_accumulate({w.bind(fn, 'L')}, {g[k]}, {w.bind(out)}, given)", 2)
+            else:  # the common case inline: no gradient yet, and an array that is the walk's own
+                leaf, holder, a = w.bind(fn, "L"), w.bind(out[0], "H"), g[k]
+                fresh = f"type({a}) is _ndarray and {a}.base is None and {a}.flags.writeable"
+                w.line(f"if {leaf}._grad is None and {fresh} and id({a}) not in given:", 2)
+                w.line(f"given.add(id({a}))", 3)
+                w.line(f"{holder}.data = {a}", 3)
+                w.line(f"{leaf}._grad = {holder}", 3)
+                w.line("else:", 2)
+                w.line(f"_accumulate({leaf}, {a}, {w.bind(out)}, given)", 3)
             continue
         w.line(
             f"if {g[k]} is not None:",
