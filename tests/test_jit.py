@@ -551,3 +551,39 @@ def test_gradient_clipping_and_pooling_replay_as_eager(clip: str) -> None:
 
     for a, b in zip(run(False), run(True)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_parameters_changed_in_python_inside_the_step_are_refused() -> None:
+    # micrograd's habit, p.data -= lr * p.grad.data, would be skipped by a replay: an error
+    w = tg.Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+
+    def manual(x):
+        w.grad = None
+        loss = (tg.Tensor(x) * w).sum()
+        loss.backward()
+        w.data -= 0.1 * w.grad.data
+        return loss
+
+    with pytest.raises(TraceError, match="changed by the end of the step.*optimizer"):
+        tg.jit(manual)(np.ones(3, dtype=np.float32))
+
+    def rebinding(x):  # a new array in place of the old one: the same
+        loss = (tg.Tensor(x) * w).sum()
+        w.data = w.data * 0.5
+        return loss
+
+    with pytest.raises(TraceError, match="changed by the end of the step"):
+        tg.jit(rebinding)(np.ones(3, dtype=np.float32))
+
+    opt = optim.SGD([w], lr=0.1)
+
+    def before_step(x):  # changed between backward and the optimizer's step
+        opt.zero_grad()
+        loss = (tg.Tensor(x) * w).sum()
+        loss.backward()
+        w.data[0] = 5.0
+        opt.step()
+        return loss
+
+    with pytest.raises(TraceError, match="changed before .*step"):
+        tg.jit(before_step)(np.ones(3, dtype=np.float32))

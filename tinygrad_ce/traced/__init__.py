@@ -84,6 +84,7 @@ class Jit:
             result = self.fn(*args, **kwargs)
         finally:
             set_tracer(None)
+        recorder.check_unchanged("by the end of the step")
         first = self._first.pop(key, None)
         if first is None:
             self._first[key] = recorder

@@ -55,6 +55,7 @@ class Recorder:
         self.array_slot: dict[int, int] = {}  # id(ndarray or derived object) -> slot
         self.events: list[tuple[Any, ...]] = []
         self.live: list[tuple[int, Any]] = []  # (slot, tensor) read again at each replay
+        self.watched: list[list[Any]] = []  # [tensor, its data, a copy]: see check_unchanged
         self.bind: list[tuple[int, int, bool]] = []  # (slot, argument index, is a Tensor)
         self.arg_tensors: dict[int, int] = {}  # id(Tensor argument) -> its index
         self.arg_arrays: list[np.ndarray] = []
@@ -109,7 +110,29 @@ class Recorder:
         s = self._new_slot(t.data)
         self._name_tensor(t, s, traced=False)
         self.live.append((s, t))
+        self.watched.append([t, t.data, t.data.copy()])
         return s
+
+    def check_unchanged(self, where: str) -> None:
+        """The tensors from before the step (parameters, buffers) may change only inside
+        `replayed` calls (an optimizer's step): a change made in Python in between (`p.data
+        -= lr * p.grad.data`) would not happen in a replay, so it is an error."""
+        for t, data, copy in self.watched:
+            if t.data is not data or not _same(data, copy):
+                raise TraceError(
+                    f"{WHO}: the values of a tensor of shape {t.shape} that existed before the "
+                    f"step (a parameter or buffer) changed {where}, outside tinygrad_ce's ops "
+                    "(e.g. `p.data -= lr * p.grad.data`); a replay would not change them. "
+                    "Update parameters with an optimizer (its step() replays), or call the "
+                    "function without tinygrad_ce.jit"
+                )
+
+    def _rewatch(self) -> None:
+        """After a `replayed` call: what it changed is the new reference."""
+        for entry in self.watched:
+            t, data, copy = entry
+            if t.data is not data or not _same(data, copy):
+                entry[1:] = [t.data, t.data.copy()]
 
     def source(self, v: Any) -> Any:
         """How a replay finds value `v` (an op parameter or a call argument): None when
@@ -198,11 +221,13 @@ class Recorder:
         """A `replayed` function: run it (not traced inside) and record the call."""
         arg_src = self.source(list(args))
         kw_src = self.source(kwargs)
+        self.check_unchanged(f"before {getattr(fn, '__qualname__', 'a replayed call')}")
         previous = set_tracer(None)
         try:
             result = fn(*args, **kwargs)
         finally:
             set_tracer(previous)
+        self._rewatch()
         s = self._new_slot(result)
         self.events.append((CALL, fn, args, kwargs, arg_src, kw_src, s))
         self.fingerprint.append((CALL, fn, _masked(list(args), arg_src), _masked(kwargs, kw_src)))
