@@ -17,6 +17,7 @@ import numpy as np
 from . import function as _function
 from .function import Function, Variable
 from .mode import mode, set_mode
+from .sums import leading_sum
 
 RELEASED = object()  # marks a node whose saved buffers were freed by a backward pass
 
@@ -30,9 +31,9 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
         return g
     lead = g.ndim - len(shape)
     ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    if isinstance(g, np.ndarray):  # np.add.reduce skips ndarray.sum's Python wrapper
+    if isinstance(g, np.ndarray):  # (leading axes: one BLAS product with ones)
         if lead:
-            g = np.add.reduce(g, axis=tuple(range(lead)))
+            g = leading_sum(g, lead)
         return np.add.reduce(g, axis=ones, keepdims=True) if ones else g
     if lead:
         g = g.sum(axis=tuple(range(lead)))

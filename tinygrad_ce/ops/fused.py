@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..autograd.sums import leading_sum, row_sums
 from ..tensor import Tensor
 from .elementwise import where
 
@@ -34,7 +35,7 @@ class Linear(Function):
         gw = rows.T @ x.reshape(-1, x.shape[-1]) if parents[1].requires_grad else None
         if not bias:
             return gx, gw
-        return gx, gw, (rows.sum(axis=0) if parents[2].requires_grad else None)
+        return gx, gw, (leading_sum(rows, 1) if parents[2].requires_grad else None)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -96,7 +97,6 @@ def _scale(g: Any, targets: Any, reduction: str) -> Any:
 
 
 _LIMITS: dict[np.dtype, float] = {}
-_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}  # (C, dtype) -> read-only ones(C)
 
 
 def _exp_limit(dtype: np.dtype) -> float:
@@ -108,22 +108,6 @@ def _exp_limit(dtype: np.dtype) -> float:
     if limit is None:
         limit = _LIMITS[dtype] = 0.45 * math.log(float(np.finfo(dtype).max)) if dtype.itemsize >= 4 else -1.0
     return limit
-
-
-def row_sums(e: np.ndarray) -> np.ndarray:
-    """The (M, 1) sums of the rows of a C-contiguous (M, C) float32/float64 array, as
-    one matrix-vector product with ones (a BLAS call: several times faster than a
-    reduction over a short last axis); other dtypes reduce."""
-    if e.dtype.char not in "fd":
-        return np.add.reduce(e, axis=-1, keepdims=True)
-    key = (e.shape[-1], e.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(key[0], key[1])
-        ones.flags.writeable = False
-    return np.matmul(e, ones).reshape(-1, 1)
 
 
 def _exponentials(x: np.ndarray, targets: Any, loss: bool = True) -> tuple:
