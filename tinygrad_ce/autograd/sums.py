@@ -9,6 +9,8 @@ arrays; anything else reduces with numpy.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _ONES: dict[tuple[int, np.dtype], np.ndarray] = {}  # (n, dtype) -> read-only ones(n)
@@ -45,6 +47,8 @@ def leading_sum(g: np.ndarray, lead: int) -> np.ndarray:
         return g.sum(axis=tuple(range(lead))) if lead else g
     if not _blas(g) or lead == 0:
         return np.add.reduce(g, axis=tuple(range(lead))) if lead else g
+    if g.ndim == 2 and lead == 1:  # (the bias gradient of a batch)
+        return np.matmul(ones_vector(len(g), g.dtype), g)
     rest = g.shape[lead:]
-    rows = g.reshape(-1, int(np.prod(rest, dtype=np.int64)) if rest else 1)
+    rows = g.reshape(-1, math.prod(rest))
     return np.matmul(ones_vector(len(rows), g.dtype), rows).reshape(rest)
