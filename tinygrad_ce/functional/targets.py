@@ -239,10 +239,10 @@ def _plain_indices(logits_shape: tuple[int, ...], dtype: Any, target: Any, reduc
     if layout is None:
         return None
     lead, classes, unsigned, count, numbers, offsets = layout
-    index = target.reshape(-1)
+    index = target if target.ndim == 1 else target.reshape(-1)
     if not np.maximum.reduce(index.view(unsigned)) < classes:
         return None  # out of range: the full check names the value
-    flat = _flat_positions(offsets, index)
+    flat = np.add(offsets, index) if index.dtype == np.intp else _flat_positions(offsets, index)
     return Targets(lead, classes, index, None, None, None, None, None, count, dtype, numbers, flat)
 
 

@@ -64,11 +64,17 @@ class Jit:
         if tracer() is not None:  # inside another trace: inline (the outer one records it)
             return self.fn(*args, **kwargs)
         flat = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args
-        key = (
-            tuple([_key(a, i) for i, a in enumerate(args)]),
-            tuple(sorted((k, _key(v, repr(k))) for k, v in kwargs.items())) if kwargs else (),
-            mode.enabled,
-        )
+        parts = []
+        for i, a in enumerate(args):  # (_key, with its two common cases inline)
+            kind = type(a)
+            if kind is Tensor:
+                parts.append((Tensor, a.data.shape, a.data.dtype, a.requires_grad))
+            elif kind is np.ndarray:
+                parts.append((np.ndarray, a.shape, a.dtype))
+            else:
+                parts.append(_key(a, i))
+        named = tuple(sorted((k, _key(v, repr(k))) for k, v in kwargs.items())) if kwargs else ()
+        key = (tuple(parts), named, mode.enabled)
         replay = self._replays.get(key)
         if replay is not None:
             return replay(flat)
