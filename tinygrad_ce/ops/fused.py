@@ -164,7 +164,7 @@ def _shared_shift(src: np.ndarray, e: np.ndarray, targets: Any, loss: bool) -> t
         return (total, None) if np.minimum.reduce(total, axis=None) >= least else None
     flat = targets.flat if targets.flat is not None else targets.rows * e.shape[-1] + targets.index
     target_terms = e.reshape(-1)[flat]  # exp(x_target - s), one per row (a fresh array)
-    if not np.minimum.reduce(target_terms, axis=None) >= least:
+    if not np.minimum.reduce(target_terms) >= least:  # (1-d: no axis argument to parse)
         return None
     losses = np.log(np.divide(total[:, 0], target_terms, out=target_terms), out=target_terms)
     return total, (losses if targets.target_coef is None else losses * targets.target_coef)
