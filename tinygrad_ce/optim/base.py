@@ -24,7 +24,9 @@ from ..tensor import Tensor
 from .hyperparameters import check_group, check_hyperparameter, split_groups
 from .saved import saved_buffer, saved_int, saved_value
 
-SMALL = 4096  # elements: below this an update's temporaries cost less than finding buffers
+# elements (128 kB of float32, malloc's mmap threshold): below it a temporary is reused
+# memory, cheaper than finding a kept buffer; above it each one would fault in new pages
+SMALL = 1 << 15
 
 
 class GroupSetting:
