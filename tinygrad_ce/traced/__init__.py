@@ -64,7 +64,7 @@ class Jit:
         if tracer() is not None:  # inside another trace: inline (the outer one records it)
             return self.fn(*args, **kwargs)
         flat = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args
-        parts = []
+        parts: list[Any] = []
         for i, a in enumerate(args):  # (_key, with its two common cases inline)
             kind = type(a)
             if kind is Tensor:
