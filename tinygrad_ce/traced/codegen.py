@@ -162,6 +162,7 @@ def _backward(w: _Writer, program: Backward) -> None:
     walk, w.walks = w.walks, w.walks + 1
     g = [f"g{walk}_{k}" for k in range(program.size)]
     w.line("given = set()", note=f"backward walk {walk}")
+    start = len(w.lines)  # (where the slots written inside a node's block start as None)
     written: set[int] = set()  # slots assigned so far (the first assignment needs no sum)
 
     def add(j: int, value: str, depth: int) -> None:
@@ -224,6 +225,11 @@ def _backward(w: _Writer, program: Backward) -> None:
             add(j, name, 2)
         if kind != SLOW and frees is not None:
             w.line(f"{w.bind(frees, 'N')}.saved = None", 2)
+    # a node whose gradient is None at run time skips its block: what it would have
+    # written first must exist, as None, for the nodes after it
+    inside = sorted(written - {k for k, _ in program.seeds})
+    if inside:
+        w.lines.insert(start, "    " + " = ".join(g[j] for j in inside) + " = None")
 
 
 def generate(program: Program) -> tuple[Callable[[Any], Any], str]:
