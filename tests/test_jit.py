@@ -618,3 +618,13 @@ def test_a_node_without_a_gradient_at_replay_skips_cleanly() -> None:
         got = jitted(x).item()
         assert got == step(x).item()
         assert w.grad is None and np.array_equal(b.grad.data, np.ones(3))
+
+
+def test_binary_cross_entropy_checks_each_replays_probabilities() -> None:
+    w = tg.Tensor(np.ones(3), requires_grad=True)
+    step = tg.jit(lambda p, y: F.binary_cross_entropy(tg.Tensor(p) * w, y))
+    y = np.array([0.0, 1.0, 1.0])
+    for _ in range(3):
+        step(np.array([0.2, 0.5, 0.9]), y)
+    with pytest.raises(ValueError, match="probabilities in \\[0, 1\\]"):
+        step(np.array([0.2, 1.5, 0.9]), y)

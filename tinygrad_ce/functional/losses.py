@@ -223,8 +223,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
     """-(y log p + (1 - y) log(1 - p)) for probabilities p, each log limited below by -100
     (PyTorch's clamp, so p = 0 or 1 gives a finite loss), times `weight`."""
     p, y = _pair(input, target, "binary_cross_entropy", reduction)
-    if np.any((p.data < 0) | (p.data > 1)):
-        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
+    derived(_check_probabilities, p.data)  # (a jit replay checks each call's values too)
     log_p, log_q = p.log(), (1 - p).log()
     log_p = where(derived(np.less, log_p.data, -100), -100.0, log_p)  # (a jit replay recomputes masks)
     log_q = where(derived(np.less, log_q.data, -100), -100.0, log_q)
@@ -260,6 +259,11 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     d = x - y
     small = derived(_within, d.data, np.less_equal, delta)
     return _reduce(where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
+
+
+def _check_probabilities(p: np.ndarray) -> None:
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
 
 
 def _within(d: np.ndarray, compare: np.ufunc, bound: float) -> np.ndarray:
