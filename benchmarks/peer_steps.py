@@ -238,6 +238,17 @@ def tinygrad_ce_cnn(spec):
 # --- PyTorch -----------------------------------------------------------------------------------
 
 
+def _torch_sgd(loss, ps):
+    """The gradients of `loss` for `ps`, an SGD update of `ps` in place; the outputs."""
+    import torch
+
+    grads = torch.autograd.grad(loss, ps)
+    with torch.no_grad():
+        for p, g in zip(ps, grads):
+            p -= LR * g
+    return [loss.detach()] + list(grads)
+
+
 def torch_mlp(spec):
     import torch
 
@@ -250,11 +261,7 @@ def torch_mlp(spec):
         for i in range(0, len(ps) - 2, 2):
             h = torch.relu(h @ ps[i] + ps[i + 1])
         loss = torch.nn.functional.cross_entropy(h @ ps[-2] + ps[-1], yt)
-        grads = torch.autograd.grad(loss, ps)
-        with torch.no_grad():
-            for p, g in zip(ps, grads):
-                p -= LR * g
-        return [loss.detach()] + list(grads)
+        return _torch_sgd(loss, ps)
 
     return step, _repeat(step)
 
@@ -316,10 +323,6 @@ def torch_cnn(spec):
         h = tF.max_pool2d(torch.relu(tF.conv2d(xt, w1, b1, padding=1)), 2)
         h = tF.max_pool2d(torch.relu(tF.conv2d(h, w2, b2, padding=1)), 2)
         loss = tF.cross_entropy(tF.linear(h.flatten(1), w3, b3), yt)
-        grads = torch.autograd.grad(loss, ps)
-        with torch.no_grad():
-            for p, g in zip(ps, grads):
-                p -= LR * g
-        return [loss.detach()] + list(grads)
+        return _torch_sgd(loss, ps)
 
     return step, _repeat(step)

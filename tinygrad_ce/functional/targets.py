@@ -55,12 +55,6 @@ class Targets:
             picked = picked + (smooth if self.valid is None else smooth * self.valid)
         return picked
 
-    def weighted_sum_shifted(self, x: np.ndarray, top: np.ndarray) -> np.ndarray:
-        """sum_c w_c q_ic (x_ic - top_i) for each row of the (M, C) array `x` and (M,)
-        `top`, reading only each row's target logit: class indices without smoothing."""
-        picked = x[self.rows, self.index] - top
-        return picked if self.target_coef is None else picked * self.target_coef
-
     def subtract_coefficients(self, grad: np.ndarray, scale: Any) -> None:
         """grad -= w_c q_ic * scale, in place, for the C-contiguous (M, C) array `grad`
         (`scale`: a number or an (M, 1) array)."""
